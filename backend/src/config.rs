@@ -1,0 +1,321 @@
+//! Typed settings: Rocket.toml profiles + environment (+ `.env`, loaded by
+//! `main`) with the variable names of the stack this project replaces.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use rocket::figment::providers::Env;
+use rocket::figment::Figment;
+use serde::Deserialize;
+
+/// Plain environment variables the app reads (besides Rocket's `ROCKET_*`).
+pub const ENV_VARS: &[&str] = &[
+    "DATABASE_URL",
+    "BETTER_AUTH_SECRET",
+    "BETTER_AUTH_URL",
+    "JWKS_URL",
+    "JWT_ISSUER",
+    "JWT_AUDIENCE",
+    "TRUSTED_ORIGINS",
+    "CORS_ORIGINS",
+    "DIST_DIR",
+    "BETTER_AUTH_PREVIOUS_SECRETS",
+    "AUTH_RATE_LIMIT_MAX",
+    "AUTH_RATE_LIMIT_WINDOW",
+    "TRUSTED_PROXIES",
+    "JWKS_ROTATION_INTERVAL",
+    "JWKS_GRACE_PERIOD",
+];
+
+/// Rocket's figment (Rocket.toml + `ROCKET_*`) with the app's plain variables
+/// merged on top, globally so they beat any profile in Rocket.toml.
+pub fn figment() -> Figment {
+    rocket::Config::figment().merge(Env::raw().only(ENV_VARS).global())
+}
+
+/// Which database engine a `DATABASE_URL` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn from_url(url: &str) -> Result<Self, ConfigError> {
+        if url.starts_with("sqlite:") {
+            Ok(Engine::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Engine::Postgres)
+        } else {
+            Err(ConfigError(format!(
+                "DATABASE_URL must start with `sqlite:` or `postgres://` (got `{}`)",
+                redact_url(url)
+            )))
+        }
+    }
+}
+
+/// The app's settings, validated once at start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub engine: Engine,
+    /// Public base URL of the auth server (`BETTER_AUTH_URL`).
+    pub base_url: String,
+    /// `scheme://host[:port]` of `base_url`: the default issuer, audience and trusted origin.
+    pub base_origin: String,
+    pub jwks_url: Option<String>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub trusted_origins: Vec<String>,
+    pub cors_origins: Vec<String>,
+    pub dist_dir: PathBuf,
+    /// `BETTER_AUTH_SECRET`; `None` only in debug builds (a dev secret is generated).
+    pub auth_secret: Option<String>,
+    /// `BETTER_AUTH_PREVIOUS_SECRETS`: still accepted for cookies and key decryption.
+    pub previous_secrets: Vec<String>,
+    /// Sign-in/sign-up attempts per client IP and path per window; 0 disables.
+    pub auth_rate_limit_max: u32,
+    pub auth_rate_limit_window_secs: u64,
+    /// Peers whose `X-Forwarded-For` is believed (reverse proxies).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// How long a signing key signs before a new one is made.
+    pub jwks_rotation_secs: i64,
+    /// How long a retired key stays in the JWKS so tokens in flight verify.
+    pub jwks_grace_secs: i64,
+}
+
+/// Minimum length of `BETTER_AUTH_SECRET`.
+pub const MIN_SECRET_CHARS: usize = 32;
+
+#[derive(Deserialize)]
+struct Raw {
+    database_url: Option<String>,
+    better_auth_url: Option<String>,
+    jwks_url: Option<String>,
+    jwt_issuer: Option<String>,
+    jwt_audience: Option<String>,
+    trusted_origins: Option<StringOrList>,
+    cors_origins: Option<StringOrList>,
+    dist_dir: Option<PathBuf>,
+    better_auth_secret: Option<String>,
+    better_auth_previous_secrets: Option<StringOrList>,
+    auth_rate_limit_max: Option<u32>,
+    auth_rate_limit_window: Option<u64>,
+    trusted_proxies: Option<StringOrList>,
+    jwks_rotation_interval: Option<i64>,
+    jwks_grace_period: Option<i64>,
+}
+
+/// A list given either as a TOML array or as a comma-separated string (env).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StringOrList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl StringOrList {
+    fn into_vec(self) -> Vec<String> {
+        let items = match self {
+            StringOrList::One(s) => s.split(',').map(str::to_owned).collect(),
+            StringOrList::Many(v) => v,
+        };
+        items
+            .into_iter()
+            .map(|s| s.trim().trim_end_matches('/').to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/todo.db?mode=rwc";
+pub const DEFAULT_BASE_URL: &str = "http://localhost:8000";
+const DEFAULT_ORIGINS: &str = "http://localhost:3000,http://localhost:8000";
+
+impl Settings {
+    pub fn from_figment(figment: &Figment) -> Result<Self, ConfigError> {
+        let raw: Raw = figment
+            .extract()
+            .map_err(|e| ConfigError(format!("invalid configuration: {e}")))?;
+        let database_url = non_empty(raw.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        let engine = Engine::from_url(&database_url)?;
+        let base_url = non_empty(raw.better_auth_url).unwrap_or_else(|| DEFAULT_BASE_URL.into());
+        let base_origin = origin_of(&base_url)
+            .ok_or_else(|| ConfigError(format!("BETTER_AUTH_URL must be an http(s) URL (got `{base_url}`)")))?;
+        let jwks_url = non_empty(raw.jwks_url);
+        if let Some(url) = &jwks_url {
+            origin_of(url).ok_or_else(|| ConfigError(format!("JWKS_URL must be an http(s) URL (got `{url}`)")))?;
+        }
+        let origins = |v: Option<StringOrList>, name: &str| -> Result<Vec<String>, ConfigError> {
+            let list = v.unwrap_or(StringOrList::One(DEFAULT_ORIGINS.into())).into_vec();
+            for o in &list {
+                if origin_of(o).as_deref() != Some(o.as_str()) {
+                    return Err(ConfigError(format!("{name}: `{o}` is not an origin like http://host:port")));
+                }
+            }
+            Ok(list)
+        };
+        let auth_secret = non_empty(raw.better_auth_secret);
+        let previous_secrets = raw.better_auth_previous_secrets.map(StringOrList::into_vec).unwrap_or_default();
+        for secret in auth_secret.iter().chain(&previous_secrets) {
+            if secret.chars().count() < MIN_SECRET_CHARS {
+                return Err(ConfigError(format!(
+                    "BETTER_AUTH_SECRET (and each previous secret) must be at least {MIN_SECRET_CHARS} characters; \
+                     generate one with `openssl rand -base64 32`"
+                )));
+            }
+        }
+        if auth_secret.is_none() && !cfg!(debug_assertions) {
+            return Err(ConfigError(format!(
+                "BETTER_AUTH_SECRET is required in release builds (at least {MIN_SECRET_CHARS} characters; \
+                 generate one with `openssl rand -base64 32`)"
+            )));
+        }
+        let trusted_proxies = raw
+            .trusted_proxies
+            .map(StringOrList::into_vec)
+            .unwrap_or_default()
+            .iter()
+            .map(|p| p.parse::<IpAddr>().map_err(|_| ConfigError(format!("TRUSTED_PROXIES: `{p}` is not an IP address"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let positive = |v: Option<i64>, default: i64, name: &str| match v {
+            None => Ok(default),
+            Some(n) if n > 0 => Ok(n),
+            Some(n) => Err(ConfigError(format!("{name} must be a positive number of seconds (got {n})"))),
+        };
+        Ok(Settings {
+            auth_secret,
+            previous_secrets,
+            auth_rate_limit_max: raw.auth_rate_limit_max.unwrap_or(3),
+            auth_rate_limit_window_secs: raw.auth_rate_limit_window.unwrap_or(10).max(1),
+            trusted_proxies,
+            jwks_rotation_secs: positive(raw.jwks_rotation_interval, 30 * 24 * 3600, "JWKS_ROTATION_INTERVAL")?,
+            jwks_grace_secs: positive(raw.jwks_grace_period, 24 * 3600, "JWKS_GRACE_PERIOD")?,
+            jwt_issuer: non_empty(raw.jwt_issuer).unwrap_or_else(|| base_origin.clone()),
+            jwt_audience: non_empty(raw.jwt_audience).unwrap_or_else(|| base_origin.clone()),
+            trusted_origins: origins(raw.trusted_origins, "TRUSTED_ORIGINS")?,
+            cors_origins: origins(raw.cors_origins, "CORS_ORIGINS")?,
+            dist_dir: raw.dist_dir.unwrap_or_else(|| PathBuf::from("dist")),
+            database_url,
+            engine,
+            base_url,
+            base_origin,
+            jwks_url,
+        })
+    }
+}
+
+fn non_empty(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// `scheme://host[:port]` of an http(s) URL, or `None` if it is not one.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if authority.is_empty() || authority.contains('@') || authority.contains(char::is_whitespace) {
+        return None;
+    }
+    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
+}
+
+/// A URL safe to print: any password in it replaced.
+pub fn redact_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((userinfo, host)) => {
+                let user = userinfo.split(':').next().unwrap_or("");
+                format!("{scheme}://{user}:***@{host}")
+            }
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// A configuration problem, printed as one line at start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rocket::figment::providers::Serialized;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::new();
+        for (k, v) in pairs {
+            figment = figment.merge(Serialized::global(k, v));
+        }
+        Settings::from_figment(&figment)
+    }
+
+    #[test]
+    fn defaults_follow_the_base_url() {
+        let s = settings(&[("better_auth_url", "https://todo.example.com/app/")]).unwrap();
+        assert_eq!(s.engine, Engine::Sqlite);
+        assert_eq!(s.jwt_issuer, "https://todo.example.com");
+        assert_eq!(s.jwt_audience, "https://todo.example.com");
+        assert_eq!(s.trusted_origins, ["http://localhost:3000", "http://localhost:8000"]);
+    }
+
+    #[test]
+    fn comma_separated_origins_are_split_and_trimmed() {
+        let s = settings(&[("cors_origins", " https://a.example , https://b.example:8443/ ")]).unwrap();
+        assert_eq!(s.cors_origins, ["https://a.example", "https://b.example:8443"]);
+    }
+
+    #[test]
+    fn unknown_database_scheme_is_a_clear_error() {
+        let err = settings(&[("database_url", "mysql://root:hunter2@db/todo")]).unwrap_err();
+        assert!(err.0.contains("DATABASE_URL must start with"), "{err}");
+        assert!(!err.0.contains("hunter2"), "password leaked: {err}");
+    }
+
+    #[test]
+    fn short_secrets_are_refused() {
+        let err = settings(&[("better_auth_secret", "too-short")]).unwrap_err();
+        assert!(err.0.contains("at least 32"), "{err}");
+        assert!(!err.0.contains("too-short"), "the secret itself must not be echoed");
+    }
+
+    #[test]
+    fn previous_secrets_and_proxies_parse_from_env_style_strings() {
+        let long = "x".repeat(40);
+        let previous = format!("{long}, {}", "y".repeat(32));
+        let s = settings(&[
+            ("better_auth_secret", long.as_str()),
+            ("better_auth_previous_secrets", previous.as_str()),
+            ("trusted_proxies", "10.0.0.1, ::1"),
+        ])
+        .unwrap();
+        assert_eq!(s.previous_secrets.len(), 2);
+        assert_eq!(s.trusted_proxies.len(), 2);
+    }
+
+    #[test]
+    fn origin_list_rejects_paths() {
+        assert!(settings(&[("trusted_origins", "http://a.example/path")]).is_err());
+    }
+
+    #[test]
+    fn origin_of_normalises() {
+        assert_eq!(origin_of("HTTP://Example.COM:80/x?y").as_deref(), Some("http://example.com:80"));
+        assert_eq!(origin_of("ftp://example.com"), None);
+        assert_eq!(origin_of("http://user@evil.com"), None);
+    }
+}

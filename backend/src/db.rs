@@ -1,0 +1,224 @@
+//! The pool (one `sqlx::AnyPool` for SQLite or PostgreSQL, chosen by
+//! `DATABASE_URL`), versioned migrations, and the engine differences.
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rocket::fairing::AdHoc;
+use rocket::{Build, Rocket};
+use rocket_db_pools::Database;
+use sqlx::{AnyConnection, Executor};
+
+use crate::config::{Engine, Settings};
+
+/// The application database. Managed state: handlers take `&State<Db>` or
+/// `Connection<Db>`.
+#[derive(Database)]
+#[database("todo")]
+pub struct Db(sqlx::AnyPool);
+
+/// A schema change, written once per engine.
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "tasks",
+        sqlite: include_str!("../migrations/sqlite/0001_tasks.sql"),
+        postgres: include_str!("../migrations/postgres/0001_tasks.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "auth",
+        sqlite: include_str!("../migrations/sqlite/0002_auth.sql"),
+        postgres: include_str!("../migrations/postgres/0002_auth.sql"),
+    },
+];
+
+/// Any constant works; it only has to be the same in every replica.
+const MIGRATION_LOCK_KEY: i64 = 0x746f_646f_6d69_6772; // "todomigr"
+
+/// Attaches the pool and runs migrations before launch.
+pub fn stage() -> AdHoc {
+    AdHoc::on_ignite("Database", |rocket| async {
+        sqlx::any::install_default_drivers();
+        rocket
+            .attach(AdHoc::try_on_ignite("Database location", prepare_location))
+            .attach(Db::init())
+            .attach(AdHoc::try_on_ignite("Database migrations", migrate))
+    })
+}
+
+/// SQLite will not create missing directories (`data/` on a fresh clone).
+async fn prepare_location(rocket: Rocket<Build>) -> Result<Rocket<Build>, Rocket<Build>> {
+    let Some(settings) = rocket.state::<Settings>() else { return Ok(rocket) };
+    if let Some(file) = sqlite_file(&settings.database_url) {
+        if let Some(dir) = Path::new(&file).parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Err(e) = std::fs::create_dir_all(dir) {
+                tracing::error!("cannot create the database directory {}: {e}", dir.display());
+                return Err(rocket);
+            }
+        }
+    }
+    Ok(rocket)
+}
+
+/// The file a `sqlite:` URL points at, if it is a file (not `:memory:`).
+pub fn sqlite_file(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or("");
+    (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
+}
+
+async fn migrate(rocket: Rocket<Build>) -> Result<Rocket<Build>, Rocket<Build>> {
+    let (Some(db), Some(settings)) = (Db::fetch(&rocket), rocket.state::<Settings>()) else {
+        return Err(rocket);
+    };
+    match run_migrations(db, settings.engine).await {
+        Ok(0) => Ok(rocket),
+        Ok(n) => {
+            tracing::info!("applied {n} database migration(s)");
+            Ok(rocket)
+        }
+        Err(e) => {
+            tracing::error!("database migration failed: {e}");
+            Err(rocket)
+        }
+    }
+}
+
+/// Applies pending migrations in one transaction; safe to run from several
+/// processes at once (PostgreSQL: advisory lock; SQLite: `BEGIN IMMEDIATE`).
+/// Returns how many were applied.
+pub async fn run_migrations(pool: &sqlx::AnyPool, engine: Engine) -> Result<usize, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    if engine == Engine::Sqlite {
+        // Persistent in the file; must be set outside a transaction.
+        conn.execute("PRAGMA journal_mode = WAL").await?;
+    }
+    conn.execute(begin_write(engine)).await?;
+    match apply_pending(&mut conn, engine).await {
+        Ok(n) => {
+            conn.execute("COMMIT").await?;
+            Ok(n)
+        }
+        Err(e) => {
+            if conn.execute("ROLLBACK").await.is_err() {
+                // Never hand a connection in an unknown transaction state back to the pool.
+                let _ = conn.detach();
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn apply_pending(conn: &mut AnyConnection, engine: Engine) -> Result<usize, sqlx::Error> {
+    if engine == Engine::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK_KEY).execute(&mut *conn).await?;
+    }
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .await?;
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut *conn).await?;
+    let mut count = 0;
+    for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        let sql = match engine {
+            Engine::Sqlite => m.sqlite,
+            Engine::Postgres => m.postgres,
+        };
+        for statement in statements(sql) {
+            conn.execute(statement.as_str()).await?;
+        }
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(now_millis())
+            .execute(&mut *conn)
+            .await?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// Splits a migration file into statements: `--` comments dropped, split on `;`.
+/// Migrations must not put `;` inside literals.
+fn statements(sql: &str) -> Vec<String> {
+    let without_comments: String = sql
+        .lines()
+        .map(|l| l.split("--").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    without_comments.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// Milliseconds since the Unix epoch, UTC: how the database stores times.
+pub fn now_millis() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// A stored time as the API shows it: RFC 3339 UTC with milliseconds, like
+/// JavaScript's `toISOString()` (what Better Auth clients parse).
+pub fn iso8601(ms: i64) -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".into())
+}
+
+/// Whether a database error is a unique-constraint violation (both engines).
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation)
+}
+
+/// The `BEGIN` that takes the write lock up front on SQLite, so a transaction
+/// that reads then writes cannot fail with SQLITE_BUSY halfway.
+pub fn begin_write(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Sqlite => "BEGIN IMMEDIATE",
+        Engine::Postgres => "BEGIN",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_render_like_javascript_iso_strings() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(1_764_080_000_123), "2025-11-25T14:13:20.123Z");
+    }
+
+    #[test]
+    fn sqlite_file_paths() {
+        assert_eq!(sqlite_file("sqlite://data/todo.db?mode=rwc").as_deref(), Some("data/todo.db"));
+        assert_eq!(sqlite_file("sqlite:///tmp/x.db").as_deref(), Some("/tmp/x.db"));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://localhost/db"), None);
+    }
+
+    #[test]
+    fn statements_are_split_and_comments_dropped() {
+        let s = statements("-- a comment; with a semicolon\nCREATE TABLE a (x INT);\n\nCREATE INDEX i ON a (x); -- trailing\n");
+        assert_eq!(s, ["CREATE TABLE a (x INT)", "CREATE INDEX i ON a (x)"]);
+    }
+
+    #[test]
+    fn every_migration_exists_for_both_engines() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1, "versions are consecutive");
+            assert!(!statements(m.sqlite).is_empty() && !statements(m.postgres).is_empty());
+        }
+    }
+}

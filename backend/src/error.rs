@@ -1,0 +1,81 @@
+//! `ApiError` → JSON `{message, code}` with a chosen status, and the catchers
+//! that keep every `/api` error (even Rocket's own) in that shape.
+
+use std::fmt::Display;
+
+use rocket::fairing::AdHoc;
+use rocket::http::{Header, Status};
+use rocket::response::{self, Responder};
+use rocket::serde::json::Json;
+use rocket::{catch, catchers, Request};
+use shared::error::codes;
+use shared::ErrorBody;
+
+/// Result type of every API handler.
+pub type AppResult<T> = Result<T, ApiError>;
+
+/// An error as the client sees it. Causes are logged, never sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: Status,
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    pub fn new(status: Status, code: &str, message: impl Into<String>) -> Self {
+        Self { status, body: ErrorBody::new(code, message) }
+    }
+
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(Status::UnprocessableEntity, codes::VALIDATION_ERROR, message)
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(Status::ServiceUnavailable, codes::SERVICE_UNAVAILABLE, message)
+    }
+
+    /// A server-side failure: the cause goes to the log, the client gets a generic 500.
+    pub fn internal(cause: impl Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(Status::InternalServerError, codes::INTERNAL_SERVER_ERROR, "Internal server error")
+    }
+
+    /// The body Rocket-level failures (no handler error) get, by status.
+    pub fn from_status(status: Status) -> Self {
+        let (code, message) = match status.code {
+            400 => (codes::BAD_REQUEST, "The request could not be understood (malformed body or parameters)"),
+            401 => (codes::UNAUTHORIZED, "Unauthorized"),
+            403 => (codes::FORBIDDEN, "Forbidden"),
+            404 => (codes::NOT_FOUND, "Not found"),
+            405 => (codes::METHOD_NOT_ALLOWED, "Method not allowed"),
+            413 => (codes::PAYLOAD_TOO_LARGE, "Request body is too large"),
+            415 => (codes::UNSUPPORTED_MEDIA_TYPE, "Unsupported content type: send application/json"),
+            422 => (codes::VALIDATION_ERROR, "The request body is not valid for this endpoint"),
+            429 => (codes::TOO_MANY_REQUESTS, "Too many requests"),
+            503 => (codes::SERVICE_UNAVAILABLE, "Service unavailable"),
+            s if s >= 500 => (codes::INTERNAL_SERVER_ERROR, "Internal server error"),
+            _ => (codes::BAD_REQUEST, "Bad request"),
+        };
+        Self::new(status, code, message)
+    }
+}
+
+impl<'r> Responder<'r, 'static> for ApiError {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let mut res = Json(self.body).respond_to(req)?;
+        res.set_status(self.status);
+        // Errors are never cacheable: they depend on who asked and when.
+        res.set_header(Header::new("Cache-Control", "no-store"));
+        Ok(res)
+    }
+}
+
+#[catch(default)]
+fn api_default(status: Status, _req: &Request<'_>) -> ApiError {
+    ApiError::from_status(status)
+}
+
+/// JSON catchers for everything under `/api`; the rest of the site is the SPA's.
+pub fn stage() -> AdHoc {
+    AdHoc::on_ignite("JSON error catchers", |rocket| async { rocket.register("/api", catchers![api_default]) })
+}

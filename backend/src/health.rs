@@ -1,0 +1,39 @@
+//! `GET /api/health` (the process is up) and `GET /api/ready` (it can reach
+//! its database), for load balancers and orchestrators.
+
+use std::time::Duration;
+
+use rocket::fairing::AdHoc;
+use rocket::serde::json::Json;
+use rocket::{get, routes, State};
+use shared::Health;
+
+use crate::db::Db;
+use crate::error::{ApiError, AppResult};
+
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[get("/health")]
+fn health() -> Json<Health> {
+    Json(Health::ok())
+}
+
+#[get("/ready")]
+async fn ready(db: &State<Db>) -> AppResult<Json<Health>> {
+    let ping = sqlx::query("SELECT 1").execute(&***db);
+    match tokio::time::timeout(READY_TIMEOUT, ping).await {
+        Ok(Ok(_)) => Ok(Json(Health::ok())),
+        Ok(Err(e)) => {
+            tracing::warn!("readiness check failed: {e}");
+            Err(ApiError::unavailable("Database unavailable"))
+        }
+        Err(_) => {
+            tracing::warn!("readiness check timed out after {READY_TIMEOUT:?}");
+            Err(ApiError::unavailable("Database unavailable"))
+        }
+    }
+}
+
+pub fn stage() -> AdHoc {
+    AdHoc::on_ignite("Health", |rocket| async { rocket.mount("/api", routes![health, ready]) })
+}

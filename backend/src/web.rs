@@ -1,0 +1,88 @@
+//! Serves the built SPA (`dist/`) on the API's origin: real files as they
+//! are, any other page path (a deep link like `/tasks`) as `index.html`.
+
+use std::path::{Path, PathBuf};
+
+use rocket::fairing::AdHoc;
+use rocket::fs::NamedFile;
+use rocket::http::{ContentType, Header, Status};
+use rocket::response::{self, Responder};
+use rocket::{get, routes, Request, State};
+
+use crate::config::Settings;
+
+/// Where the SPA lives; checked once at start so a missing build is one warning.
+pub struct Web {
+    dist: PathBuf,
+}
+
+/// A file from `dist/`, with a cache policy fitting its kind.
+pub enum Asset {
+    /// `index.html`: must be revalidated, it names the current hashed bundles.
+    Index(NamedFile),
+    /// Trunk's file names carry a content hash, so they never change.
+    Hashed(NamedFile),
+    /// Shown when `dist/` has not been built yet.
+    NotBuilt,
+}
+
+const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>SPA not built</title>\
+<h1>The web app has not been built</h1>\
+<p>The API is running, but <code>dist/</code> is missing. Run <code>cargo xtask run</code> \
+(builds the SPA and starts the server), or <code>trunk serve</code> for the dev loop.</p>";
+
+impl<'r> Responder<'r, 'static> for Asset {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let (file, cache) = match self {
+            Asset::Index(f) => (f, "no-cache"),
+            Asset::Hashed(f) => (f, "public, max-age=31536000, immutable"),
+            Asset::NotBuilt => {
+                let mut res = (Status::ServiceUnavailable, (ContentType::HTML, NOT_BUILT)).respond_to(req)?;
+                res.set_header(Header::new("Cache-Control", "no-store"));
+                return Ok(res);
+            }
+        };
+        let mut res = file.respond_to(req)?;
+        res.set_header(Header::new("Cache-Control", cache));
+        Ok(res)
+    }
+}
+
+/// Paths that look like files (`/x.js`) are 404 when missing; everything else
+/// is a page of the SPA's router.
+fn looks_like_file(path: &Path) -> bool {
+    path.extension().is_some()
+}
+
+#[get("/<path..>", rank = 20)]
+async fn spa(path: PathBuf, web: &State<Web>) -> Result<Asset, Status> {
+    // Unknown API routes must stay JSON 404s (the `/api` catcher), never the SPA.
+    if path.starts_with("api") {
+        return Err(Status::NotFound);
+    }
+    let candidate = web.dist.join(&path);
+    if !path.as_os_str().is_empty() && candidate.is_file() {
+        let file = NamedFile::open(&candidate).await.map_err(|_| Status::NotFound)?;
+        return Ok(if path.as_os_str() == "index.html" { Asset::Index(file) } else { Asset::Hashed(file) });
+    }
+    if looks_like_file(&path) {
+        return Err(Status::NotFound);
+    }
+    match NamedFile::open(web.dist.join("index.html")).await {
+        Ok(index) => Ok(Asset::Index(index)),
+        Err(_) => Ok(Asset::NotBuilt),
+    }
+}
+
+pub fn stage() -> AdHoc {
+    AdHoc::on_ignite("SPA", |rocket| async {
+        let dist = rocket.state::<Settings>().map(|s| s.dist_dir.clone()).unwrap_or_else(|| "dist".into());
+        if !dist.join("index.html").is_file() {
+            tracing::warn!(
+                "no SPA build at {}: API only. Run `cargo xtask run` or `trunk build` to build it.",
+                dist.display()
+            );
+        }
+        rocket.manage(Web { dist }).mount("/", routes![spa])
+    })
+}

@@ -1,0 +1,145 @@
+//! Health, readiness, JSON errors under /api, the SPA fallback and request
+//! ids — on whichever database TEST_DATABASE_URL selects (SQLite by default).
+
+mod common;
+
+use common::{app, json_body, spawn_app, INDEX_MARKER};
+use rocket::http::{ContentType, Header, Status};
+
+#[rocket::async_test]
+async fn health_is_ok() {
+    let app = spawn_app().await;
+
+    let res = app.client.get("/api/health").dispatch().await;
+
+    assert_eq!(res.status(), Status::Ok);
+    assert_eq!(res.content_type(), Some(ContentType::JSON));
+    assert_eq!(json_body(res).await, serde_json::json!({"status": "ok"}));
+}
+
+#[rocket::async_test]
+async fn ready_checks_the_database() {
+    let app = spawn_app().await;
+
+    let res = app.client.get("/api/ready").dispatch().await;
+
+    assert_eq!(res.status(), Status::Ok, "engine: {}", app.db.engine);
+    assert_eq!(json_body(res).await["status"], "ok");
+}
+
+#[rocket::async_test]
+async fn unknown_api_route_is_a_json_404_not_the_spa() {
+    let app = spawn_app().await;
+
+    let res = app.client.get("/api/does-not-exist").dispatch().await;
+
+    assert_eq!(res.status(), Status::NotFound);
+    assert_eq!(res.content_type(), Some(ContentType::JSON));
+    assert_eq!(json_body(res).await, serde_json::json!({"message": "Not found", "code": "NOT_FOUND"}));
+}
+
+#[rocket::async_test]
+async fn api_errors_for_other_methods_are_json_too() {
+    let app = spawn_app().await;
+
+    let res = app.client.post("/api/health").header(ContentType::JSON).body("{}").dispatch().await;
+
+    assert_eq!(res.status(), Status::NotFound);
+    let body = json_body(res).await;
+    assert_eq!(body["code"], "NOT_FOUND");
+}
+
+#[rocket::async_test]
+async fn deep_links_fall_back_to_the_spa_index() {
+    let app = spawn_app().await;
+
+    for path in ["/", "/tasks", "/login?redirect=%2Ftasks", "/some/unknown/page"] {
+        let res = app.client.get(path).dispatch().await;
+        assert_eq!(res.status(), Status::Ok, "{path}");
+        assert_eq!(res.content_type(), Some(ContentType::HTML), "{path}");
+        assert_eq!(res.headers().get_one("Cache-Control"), Some("no-cache"), "{path}");
+        assert!(res.into_string().await.unwrap().contains(INDEX_MARKER), "{path}");
+    }
+}
+
+#[rocket::async_test]
+async fn built_assets_are_served_and_cached_missing_ones_are_404() {
+    let app = spawn_app().await;
+
+    let res = app.client.get("/app-1234abcd.js").dispatch().await;
+    assert_eq!(res.status(), Status::Ok);
+    assert_eq!(res.content_type(), Some(ContentType::JavaScript));
+    assert!(res.headers().get_one("Cache-Control").unwrap().contains("immutable"));
+
+    let res = app.client.get("/missing-file.js").dispatch().await;
+    assert_eq!(res.status(), Status::NotFound);
+}
+
+#[rocket::async_test]
+async fn path_traversal_cannot_leave_dist() {
+    let app = spawn_app().await;
+
+    let res = app.client.get("/..%2F..%2Fetc%2Fpasswd").dispatch().await;
+    let status = res.status();
+    let body = res.into_string().await.unwrap_or_default();
+
+    assert!(!body.contains("root:"), "leaked a file outside dist: {status}");
+}
+
+#[rocket::async_test]
+async fn missing_spa_build_is_a_clear_page_while_the_api_works() {
+    let app = app().spawn().await; // empty dist dir
+
+    let page = app.client.get("/tasks").dispatch().await;
+    assert_eq!(page.status(), Status::ServiceUnavailable);
+    assert!(page.into_string().await.unwrap().contains("cargo xtask run"));
+
+    let api = app.client.get("/api/health").dispatch().await;
+    assert_eq!(api.status(), Status::Ok);
+}
+
+#[rocket::async_test]
+async fn every_response_carries_a_request_id() {
+    let app = spawn_app().await;
+
+    let res = app.client.get("/api/health").dispatch().await;
+    let generated = res.headers().get_one("X-Request-Id").expect("request id").to_owned();
+    assert_eq!(generated.len(), 16);
+
+    let res = app.client.get("/api/nope").header(Header::new("X-Request-Id", "trace-42")).dispatch().await;
+    assert_eq!(res.headers().get_one("X-Request-Id"), Some("trace-42"), "a sane caller id is kept");
+
+    let res = app.client.get("/api/health").header(Header::new("X-Request-Id", "bad id\twith tab")).dispatch().await;
+    assert_ne!(res.headers().get_one("X-Request-Id"), Some("bad id\twith tab"));
+}
+
+#[rocket::async_test]
+async fn migrations_are_idempotent_across_restarts() {
+    let first = spawn_app().await;
+    let url = first.db.url.clone();
+    drop(first.client);
+
+    // A second app on the same database must start cleanly (nothing re-applied).
+    let figment = common::figment()
+        .merge(rocket::figment::providers::Serialized::global("database_url", &url));
+    let rocket = backend::rocket_from(figment).unwrap();
+    let client = rocket::local::asynchronous::Client::untracked(rocket).await.expect("restart on a migrated database");
+    assert_eq!(client.get("/api/ready").dispatch().await.status(), Status::Ok);
+    drop(client);
+    drop(first.db);
+}
+
+#[rocket::async_test]
+async fn unreachable_database_fails_start_up_instead_of_serving_errors() {
+    let figment = common::figment().merge(rocket::figment::providers::Serialized::global(
+        "database_url",
+        "postgres://nobody@127.0.0.1:1/none",
+    ))
+    .merge(rocket::figment::providers::Serialized::global("databases.todo.connect_timeout", 1));
+    let rocket = backend::rocket_from(figment).unwrap();
+
+    let err = rocket::local::asynchronous::Client::untracked(rocket).await.err().expect("ignite must fail");
+
+    let line = backend::launch_error_line(&err);
+    assert!(line.contains("Database"), "{line}");
+}

@@ -1,0 +1,62 @@
+//! Build-time configuration: `API_URL` and `AUTH_URL` (a static SPA has no
+//! server-side environment). Empty `API_URL` means "same origin".
+
+/// Where the API and the auth server are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    /// Prefix for `/api/...` paths: `""` for same origin, else `https://host`.
+    pub api_base: String,
+    /// Base of the auth server, e.g. `/api/auth` or `https://auth.host/api/auth`.
+    pub auth_base: String,
+}
+
+/// Validates the build-time values; an error names the bad variable.
+pub fn endpoints_from(api_url: Option<&str>, auth_url: Option<&str>) -> Result<Endpoints, String> {
+    let api_base = match api_url.map(str::trim).filter(|s| !s.is_empty()) {
+        None => String::new(),
+        Some(url) if is_http_url(url) => url.trim_end_matches('/').to_owned(),
+        Some(url) => return Err(format!("API_URL must be an http(s) URL or empty, got `{url}`")),
+    };
+    let auth_base = match auth_url.map(str::trim).filter(|s| !s.is_empty()) {
+        None => format!("{api_base}/api/auth"),
+        Some(url) if is_http_url(url) => url.trim_end_matches('/').to_owned(),
+        Some(url) => return Err(format!("AUTH_URL must be an http(s) URL, got `{url}`")),
+    };
+    Ok(Endpoints { api_base, auth_base })
+}
+
+fn is_http_url(url: &str) -> bool {
+    url.split_once("://").is_some_and(|(scheme, rest)| {
+        (scheme == "http" || scheme == "https") && !rest.is_empty() && !rest.starts_with('/')
+    })
+}
+
+/// The endpoints this build was configured with.
+pub fn endpoints() -> Result<Endpoints, String> {
+    endpoints_from(option_env!("API_URL"), option_env!("AUTH_URL"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn defaults_to_same_origin() {
+        let e = endpoints_from(None, None).unwrap();
+        assert_eq!(e, Endpoints { api_base: String::new(), auth_base: "/api/auth".into() });
+    }
+
+    #[test]
+    fn auth_follows_api_url() {
+        let e = endpoints_from(Some("https://api.example.com/"), None).unwrap();
+        assert_eq!(e.api_base, "https://api.example.com");
+        assert_eq!(e.auth_base, "https://api.example.com/api/auth");
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        assert!(endpoints_from(Some("localhost:8000"), None).unwrap_err().contains("API_URL"));
+        assert!(endpoints_from(None, Some("ftp://x")).unwrap_err().contains("AUTH_URL"));
+    }
+}

@@ -1,0 +1,16 @@
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::routes::Route;
+
+/// Any unknown path.
+#[component]
+pub fn NotFound() -> Html {
+    html! {
+        <section class="card">
+            <h1>{ "Page not found" }</h1>
+            <p>{ "There is nothing at this address." }</p>
+            <Link<Route> to={Route::Home}>{ "Go to the start page" }</Link<Route>>
+        </section>
+    }
+}

@@ -1,0 +1,28 @@
+use yew::prelude::*;
+
+use crate::api;
+use crate::components::{ServerStatus, StatusView};
+
+/// Loads `/api/health` through the API client and shows it; Retry reloads.
+#[component]
+pub fn ServerStatusPanel() -> Html {
+    let status = use_state(|| StatusView::Checking);
+    let attempt = use_state(|| 0u32);
+    {
+        let status = status.clone();
+        use_effect_with(*attempt, move |_| {
+            status.set(StatusView::Checking);
+            wasm_bindgen_futures::spawn_local(async move {
+                status.set(match api::health().await {
+                    Ok(h) => StatusView::Up(h.status),
+                    Err(e) => StatusView::Down(e.to_string()),
+                });
+            });
+        });
+    }
+    let onretry = {
+        let attempt = attempt.clone();
+        Callback::from(move |()| attempt.set(*attempt + 1))
+    };
+    html! { <ServerStatus status={(*status).clone()} {onretry} /> }
+}

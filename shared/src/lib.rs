@@ -1,0 +1,12 @@
+//! Wire types shared by the Yew SPA and the Rocket API, so the HTTP contract
+//! (DESIGN.md §3, §4) is checked by the compiler on both sides.
+
+pub mod auth;
+pub mod error;
+pub mod health;
+pub mod limits;
+pub mod task;
+
+pub use error::ErrorBody;
+pub use health::Health;
+pub use task::Task;

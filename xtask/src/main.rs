@@ -1,0 +1,215 @@
+//! `cargo xtask run`: install what is missing, build the SPA, start the app.
+//! `cargo xtask test`: install test tools, then every suite, with a summary.
+
+mod tools;
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use tools::Tools;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  run     install missing tools, build the SPA (release) and start the app on http://localhost:8000
+  test    install missing test tools and run every test suite (SQLite, PostgreSQL, wasm, browser)
+  setup   only install the tools `run` and `test` need";
+
+fn main() -> ExitCode {
+    let root = project_root();
+    if let Err(e) = env::set_current_dir(&root) {
+        eprintln!("xtask: cannot enter {}: {e}", root.display());
+        return ExitCode::FAILURE;
+    }
+    let command = env::args().nth(1);
+    let result = match command.as_deref() {
+        Some("run") => run(&root),
+        Some("test") => return test(&root),
+        Some("setup") => setup(&root, true).map(|_| ()),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Whether we run under CI (`CI=true`): there, a missing suite is a failure.
+fn in_ci() -> bool {
+    env::var("CI").map(|v| !v.is_empty() && v != "0" && v != "false").unwrap_or(false)
+}
+
+/// Runs `f` as a named step, printing how long it took.
+pub fn step<T>(name: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    println!("==> {name}");
+    let started = Instant::now();
+    let result = f();
+    let secs = started.elapsed().as_secs_f64();
+    match &result {
+        Ok(_) => println!("    done: {name} ({secs:.1}s)"),
+        Err(_) => println!("    FAILED: {name} ({secs:.1}s)"),
+    }
+    result
+}
+
+/// Runs a command to completion, inheriting stdio; non-zero exit is an error.
+pub fn run_status(cmd: &mut Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}");
+    let status = cmd.status().map_err(|e| format!("cannot run {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+fn cargo() -> Command {
+    Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+fn setup(root: &Path, with_browser: bool) -> Result<Tools, String> {
+    println!(
+        "Checking tools. On a fresh machine this compiles trunk and wasm-bindgen and installs \
+         wasm-opt: about 15-20 minutes on 2 cores, once. Later runs skip this."
+    );
+    let mut tools = Tools::new(root);
+    step("wasm32-unknown-unknown target", || tools.ensure_wasm_target())?;
+    step("wasm-bindgen CLI (version from Cargo.lock)", || tools.ensure_wasm_bindgen())?;
+    step("trunk", || tools.ensure_trunk())?;
+    step("wasm-opt (npm binaryen, project-local)", || tools.ensure_wasm_opt())?;
+    // Trunk builds with --offline (Trunk.toml), so crates must be here first.
+    step("fetch crates (cargo fetch)", || run_status(cargo().arg("fetch")))?;
+    if with_browser {
+        step("Chromium + chromedriver", || tools.ensure_browser())?;
+    }
+    Ok(tools)
+}
+
+fn build_spa(tools: &Tools) -> Result<(), String> {
+    step("build the SPA (trunk build --release -> dist/)", || {
+        run_status(tools.command("trunk").args(["build", "--release"]))
+    })
+}
+
+fn run(root: &Path) -> Result<(), String> {
+    let tools = setup(root, false)?;
+    build_spa(&tools)?;
+    step("build the backend (release)", || run_status(cargo().args(["build", "--release", "-p", "backend"])))?;
+    println!("\nStarting the app on http://localhost:8000 (SQLite at data/todo.db unless DATABASE_URL says otherwise). Ctrl-C stops it.\n");
+    let binary = root.join("target/release/backend");
+    run_status(&mut Command::new(binary))
+}
+
+/// One suite's outcome for the summary.
+enum Outcome {
+    Passed,
+    Failed(String),
+    Skipped(String),
+}
+
+fn test(root: &Path) -> ExitCode {
+    let ci = in_ci();
+    let mut results: Vec<(&str, Outcome, f64)> = Vec::new();
+    let tools = match setup(root, false) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("\nxtask: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let browser = step("Chromium + chromedriver", || tools.ensure_browser());
+    let postgres = step("PostgreSQL on 127.0.0.1:5432", tools::ensure_postgres);
+
+    let mut suite = |name: &'static str, run: &mut dyn FnMut() -> Outcome| {
+        println!("\n==> suite: {name}");
+        let started = Instant::now();
+        let outcome = run();
+        results.push((name, outcome, started.elapsed().as_secs_f64()));
+    };
+    let to_outcome = |r: Result<(), String>| match r {
+        Ok(()) => Outcome::Passed,
+        Err(e) => Outcome::Failed(e),
+    };
+
+    suite("native: shared + backend on SQLite", &mut || {
+        to_outcome(run_status(
+            cargo().args(["test", "-p", "shared", "-p", "backend", "-p", "xtask"]).env_remove("TEST_DATABASE_URL"),
+        ))
+    });
+    suite("backend on PostgreSQL", &mut || match &postgres {
+        Ok(url) => to_outcome(run_status(
+            cargo().args(["test", "-p", "backend", "--test", "*"]).env("TEST_DATABASE_URL", url),
+        )),
+        Err(e) => Outcome::Skipped(e.clone()),
+    });
+    suite("frontend: wasm-bindgen-test in headless Chromium", &mut || match &browser {
+        Ok(b) => to_outcome(run_status(
+            tools
+                .command(&tools.cargo_path())
+                .args(["test", "-p", "frontend", "--target", "wasm32-unknown-unknown"])
+                .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+                .env("CHROMEDRIVER", &b.chromedriver)
+                .env("WASM_BINDGEN_TEST_TIMEOUT", "60"),
+        )),
+        Err(e) => Outcome::Skipped(e.clone()),
+    });
+    suite("end-to-end: Chromium against Rocket serving dist/", &mut || match &browser {
+        Ok(b) => to_outcome(build_spa(&tools).and_then(|()| {
+            run_status(
+                cargo()
+                    .args(["test", "-p", "e2e"])
+                    .env("CHROMEDRIVER", &b.chromedriver)
+                    .env("CHROMIUM", &b.chromium)
+                    .env("E2E_DIST", root.join("dist")),
+            )
+        })),
+        Err(e) => Outcome::Skipped(e.clone()),
+    });
+
+    println!("\n==> summary");
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for (name, outcome, secs) in &results {
+        match outcome {
+            Outcome::Passed => {
+                passed += 1;
+                println!("  PASSED   {name} ({secs:.0}s)");
+            }
+            Outcome::Failed(why) => {
+                failed += 1;
+                println!("  FAILED   {name} ({secs:.0}s): {why}");
+            }
+            Outcome::Skipped(why) => {
+                skipped += 1;
+                println!("  SKIPPED  {name}: {why}");
+                println!("  !!!!!!!  this suite did NOT run; install what it needs (above) to run it");
+            }
+        }
+    }
+    if ci && skipped > 0 {
+        println!("  CI=true: a skipped suite counts as a failure");
+        failed += skipped;
+        skipped = 0;
+    }
+    println!("suites: {passed} passed, {failed} failed, {skipped} skipped");
+    if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
