@@ -1,5 +1,12 @@
-//! The pool (one `sqlx::AnyPool` for SQLite or PostgreSQL, chosen by
-//! `DATABASE_URL`), versioned migrations, and the engine differences.
+//! The database: a typed sqlx pool for SQLite or PostgreSQL (chosen by
+//! `DATABASE_URL`, created by rocket_db_pools), versioned migrations, and the
+//! engine differences in one place.
+//!
+//! Why not one `sqlx::AnyPool`: sqlx 0.7's Any driver decodes SQLite integers
+//! as 32-bit (millisecond timestamps come back truncated) and cannot decode
+//! SQLite booleans. Instead `Db` is an enum of the two typed pools and
+//! [`on_db!`] runs the same SQL (`$1` placeholders are valid on both) on
+//! whichever one is configured.
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -7,15 +14,47 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rocket::fairing::AdHoc;
 use rocket::{Build, Rocket};
 use rocket_db_pools::Database;
-use sqlx::{AnyConnection, Executor};
+use sqlx::Executor;
 
 use crate::config::{Engine, Settings};
 
-/// The application database. Managed state: handlers take `&State<Db>` or
-/// `Connection<Db>`.
+/// The SQLite pool rocket_db_pools creates (busy timeout, create-if-missing).
 #[derive(Database)]
 #[database("todo")]
-pub struct Db(sqlx::AnyPool);
+pub struct SqliteDb(sqlx::SqlitePool);
+
+/// The PostgreSQL pool rocket_db_pools creates.
+#[derive(Database)]
+#[database("todo")]
+pub struct PgDb(sqlx::PgPool);
+
+/// The application database, managed by Rocket: handlers take `&State<Db>`.
+#[derive(Clone)]
+pub enum Db {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the configured engine's typed pool.
+/// The body is compiled once per engine, so each gets its own types checked.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+impl Db {
+    pub fn engine(&self) -> Engine {
+        match self {
+            Db::Sqlite(_) => Engine::Sqlite,
+            Db::Postgres(_) => Engine::Postgres,
+        }
+    }
+}
 
 /// A schema change, written once per engine.
 struct Migration {
@@ -43,14 +82,16 @@ const MIGRATIONS: &[Migration] = &[
 /// Any constant works; it only has to be the same in every replica.
 const MIGRATION_LOCK_KEY: i64 = 0x746f_646f_6d69_6772; // "todomigr"
 
-/// Attaches the pool and runs migrations before launch.
+/// Attaches the pool for the configured engine and runs migrations before launch.
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Database", |rocket| async {
-        sqlx::any::install_default_drivers();
-        rocket
-            .attach(AdHoc::try_on_ignite("Database location", prepare_location))
-            .attach(Db::init())
-            .attach(AdHoc::try_on_ignite("Database migrations", migrate))
+        let engine = rocket.state::<Settings>().map(|s| s.engine).unwrap_or(Engine::Sqlite);
+        let rocket = rocket.attach(AdHoc::try_on_ignite("Database location", prepare_location));
+        let rocket = match engine {
+            Engine::Sqlite => rocket.attach(SqliteDb::init()),
+            Engine::Postgres => rocket.attach(PgDb::init()),
+        };
+        rocket.attach(AdHoc::try_on_ignite("Database migrations", migrate))
     })
 }
 
@@ -76,76 +117,88 @@ pub fn sqlite_file(url: &str) -> Option<String> {
 }
 
 async fn migrate(rocket: Rocket<Build>) -> Result<Rocket<Build>, Rocket<Build>> {
-    let (Some(db), Some(settings)) = (Db::fetch(&rocket), rocket.state::<Settings>()) else {
-        return Err(rocket);
+    let db = match (SqliteDb::fetch(&rocket), PgDb::fetch(&rocket)) {
+        (Some(sqlite), _) => Db::Sqlite((**sqlite).clone()),
+        (None, Some(pg)) => Db::Postgres((**pg).clone()),
+        (None, None) => return Err(rocket),
     };
-    match run_migrations(db, settings.engine).await {
-        Ok(0) => Ok(rocket),
-        Ok(n) => {
-            tracing::info!("applied {n} database migration(s)");
-            Ok(rocket)
-        }
+    match run_migrations(&db).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("applied {n} database migration(s)"),
         Err(e) => {
             tracing::error!("database migration failed: {e}");
-            Err(rocket)
+            return Err(rocket);
         }
     }
+    Ok(rocket.manage(db))
 }
 
 /// Applies pending migrations in one transaction; safe to run from several
 /// processes at once (PostgreSQL: advisory lock; SQLite: `BEGIN IMMEDIATE`).
 /// Returns how many were applied.
-pub async fn run_migrations(pool: &sqlx::AnyPool, engine: Engine) -> Result<usize, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    if engine == Engine::Sqlite {
-        // Persistent in the file; must be set outside a transaction.
-        conn.execute("PRAGMA journal_mode = WAL").await?;
-    }
-    conn.execute(begin_write(engine)).await?;
-    match apply_pending(&mut conn, engine).await {
-        Ok(n) => {
-            conn.execute("COMMIT").await?;
-            Ok(n)
+pub async fn run_migrations(db: &Db) -> Result<usize, sqlx::Error> {
+    let engine = db.engine();
+    on_db!(db, |pool| {
+        let mut conn = pool.acquire().await?;
+        if engine == Engine::Sqlite {
+            // Persistent in the file; must be set outside a transaction.
+            conn.execute("PRAGMA journal_mode = WAL").await?;
+        }
+        conn.execute(begin_write(engine)).await?;
+        let applied = async {
+            if engine == Engine::Postgres {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK_KEY).execute(&mut *conn).await?;
+            }
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+            )
+            .await?;
+            let done: Vec<i64> =
+                sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut *conn).await?;
+            let mut count = 0;
+            for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
+                let sql = match engine {
+                    Engine::Sqlite => m.sqlite,
+                    Engine::Postgres => m.postgres,
+                };
+                for statement in statements(sql) {
+                    conn.execute(statement.as_str()).await?;
+                }
+                sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                    .bind(m.version)
+                    .bind(m.name)
+                    .bind(now_millis())
+                    .execute(&mut *conn)
+                    .await?;
+                count += 1;
+            }
+            Ok::<usize, sqlx::Error>(count)
+        }
+        .await;
+        finish(conn, applied).await
+    })
+}
+
+/// Commits on success, rolls back on failure; a connection whose transaction
+/// state is unknown is closed instead of going back to the pool.
+pub async fn finish<C, T>(mut conn: sqlx::pool::PoolConnection<C>, result: Result<T, sqlx::Error>) -> Result<T, sqlx::Error>
+where
+    C: sqlx::Database,
+    for<'c> &'c mut C::Connection: Executor<'c, Database = C>,
+{
+    match result {
+        Ok(value) => {
+            (&mut *conn).execute("COMMIT").await?;
+            Ok(value)
         }
         Err(e) => {
-            if conn.execute("ROLLBACK").await.is_err() {
-                // Never hand a connection in an unknown transaction state back to the pool.
-                let _ = conn.detach();
+            if (&mut *conn).execute("ROLLBACK").await.is_err() {
+                drop(conn.detach());
             }
             Err(e)
         }
     }
-}
-
-async fn apply_pending(conn: &mut AnyConnection, engine: Engine) -> Result<usize, sqlx::Error> {
-    if engine == Engine::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK_KEY).execute(&mut *conn).await?;
-    }
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-    )
-    .await?;
-    let applied: Vec<i64> =
-        sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut *conn).await?;
-    let mut count = 0;
-    for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
-        let sql = match engine {
-            Engine::Sqlite => m.sqlite,
-            Engine::Postgres => m.postgres,
-        };
-        for statement in statements(sql) {
-            conn.execute(statement.as_str()).await?;
-        }
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(m.version)
-            .bind(m.name)
-            .bind(now_millis())
-            .execute(&mut *conn)
-            .await?;
-        count += 1;
-    }
-    Ok(count)
 }
 
 /// Splits a migration file into statements: `--` comments dropped, split on `;`.

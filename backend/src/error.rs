@@ -2,9 +2,11 @@
 //! that keep every `/api` error (even Rocket's own) in that shape.
 
 use std::fmt::Display;
+use std::sync::Mutex;
 
 use rocket::fairing::AdHoc;
 use rocket::http::{Header, Status};
+use rocket::request::Outcome;
 use rocket::response::{self, Responder};
 use rocket::serde::json::Json;
 use rocket::{catch, catchers, Request};
@@ -19,11 +21,22 @@ pub type AppResult<T> = Result<T, ApiError>;
 pub struct ApiError {
     pub status: Status,
     pub body: ErrorBody,
+    /// Extra response headers (`Retry-After`, `WWW-Authenticate`).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl ApiError {
     pub fn new(status: Status, code: &str, message: impl Into<String>) -> Self {
-        Self { status, body: ErrorBody::new(code, message) }
+        Self { status, body: ErrorBody::new(code, message), headers: Vec::new() }
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        Self::new(Status::BadRequest, code, message)
     }
 
     pub fn validation(message: impl Into<String>) -> Self {
@@ -64,15 +77,40 @@ impl<'r> Responder<'r, 'static> for ApiError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let mut res = Json(self.body).respond_to(req)?;
         res.set_status(self.status);
+        for (name, value) in self.headers {
+            res.set_header(Header::new(name, value));
+        }
         // Errors are never cacheable: they depend on who asked and when.
         res.set_header(Header::new("Cache-Control", "no-store"));
         Ok(res)
     }
 }
 
+/// The specific error a request guard failed with. Rocket hands catchers only
+/// the status, so guards leave their error here for the catcher to send.
+#[derive(Default)]
+struct GuardFailure(Mutex<Option<ApiError>>);
+
+/// Keeps `err` for the catcher of this request.
+pub fn remember_error(req: &Request<'_>, err: &ApiError) {
+    if let Ok(mut slot) = req.local_cache(GuardFailure::default).0.lock() {
+        *slot = Some(err.clone());
+    }
+}
+
+/// Fails a request guard with `err`, keeping its code, message and headers.
+pub fn guard_error<T>(req: &Request<'_>, err: ApiError) -> Outcome<T, ApiError> {
+    remember_error(req, &err);
+    Outcome::Error((err.status, err))
+}
+
 #[catch(default)]
-fn api_default(status: Status, _req: &Request<'_>) -> ApiError {
-    ApiError::from_status(status)
+fn api_default(status: Status, req: &Request<'_>) -> ApiError {
+    let stored = req.local_cache(GuardFailure::default).0.lock().ok().and_then(|mut slot| slot.take());
+    match stored {
+        Some(err) if err.status == status => err,
+        _ => ApiError::from_status(status),
+    }
 }
 
 /// JSON catchers for everything under `/api`; the rest of the site is the SPA's.

@@ -20,7 +20,8 @@ fn health() -> Json<Health> {
 
 #[get("/ready")]
 async fn ready(db: &State<Db>) -> AppResult<Json<Health>> {
-    let ping = sqlx::query("SELECT 1").execute(&***db);
+    let db: &Db = db;
+    let ping = async { crate::on_db!(db, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ())) };
     match tokio::time::timeout(READY_TIMEOUT, ping).await {
         Ok(Ok(_)) => Ok(Json(Health::ok())),
         Ok(Err(e)) => {

@@ -1,6 +1,8 @@
 //! The Rocket application: `rocket()` builds it from configuration by
 //! attaching one stage per feature; `main.rs` only launches it.
 
+pub mod auth;
+pub mod body;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -22,6 +24,7 @@ pub fn rocket() -> Result<Rocket<Build>, ConfigError> {
 /// The app configured from an explicit figment (tests build their own).
 pub fn rocket_from(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
     let settings = Settings::from_figment(&figment)?;
+    let auth = auth::AuthState::from_settings(&settings)?;
     let figment = figment.merge(("databases.todo.url", settings.database_url.clone()));
     Ok(rocket::custom(figment)
         .manage(settings)
@@ -29,6 +32,7 @@ pub fn rocket_from(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
         .attach(db::stage())
         .attach(error::stage())
         .attach(health::stage())
+        .attach(auth::stage(auth))
         .attach(web::stage()))
 }
 

@@ -116,17 +116,13 @@ async fn every_response_carries_a_request_id() {
 #[rocket::async_test]
 async fn migrations_are_idempotent_across_restarts() {
     let first = spawn_app().await;
-    let url = first.db.url.clone();
-    drop(first.client);
+    let db = first.db.clone();
+    drop(first);
 
     // A second app on the same database must start cleanly (nothing re-applied).
-    let figment = common::figment()
-        .merge(rocket::figment::providers::Serialized::global("database_url", &url));
-    let rocket = backend::rocket_from(figment).unwrap();
-    let client = rocket::local::asynchronous::Client::untracked(rocket).await.expect("restart on a migrated database");
-    assert_eq!(client.get("/api/ready").dispatch().await.status(), Status::Ok);
-    drop(client);
-    drop(first.db);
+    let second = app().spawn_on(db).await;
+
+    assert_eq!(second.client.get("/api/ready").dispatch().await.status(), Status::Ok);
 }
 
 #[rocket::async_test]

@@ -1,4 +1,3 @@
--- Booleans are 0/1 INTEGERs, as on SQLite, so one query decodes on both.
 -- Tasks belong to the token's `sub`; no foreign key to "user" because with an
 -- external Better Auth server the users live elsewhere. Times are Unix ms UTC.
 CREATE TABLE tasks (
@@ -6,7 +5,7 @@ CREATE TABLE tasks (
     user_id     TEXT    NOT NULL,
     title       TEXT    NOT NULL,
     description TEXT    NOT NULL DEFAULT '',
-    completed   INTEGER NOT NULL DEFAULT 0 CHECK (completed IN (0, 1)),
+    completed   BOOLEAN NOT NULL DEFAULT FALSE,
     created_at  BIGINT  NOT NULL,
     updated_at  BIGINT  NOT NULL
 );

@@ -1,10 +1,9 @@
--- Better Auth's tables (user, account, session, jwks). Times are Unix ms UTC;
--- booleans are 0/1 INTEGERs, as on SQLite, so one query decodes on both.
+-- Better Auth's tables (user, account, session, jwks). Times are Unix ms UTC.
 CREATE TABLE "user" (
     id             TEXT PRIMARY KEY,
     name           TEXT    NOT NULL,
     email          TEXT    NOT NULL UNIQUE,
-    email_verified INTEGER NOT NULL DEFAULT 0,
+    email_verified BOOLEAN NOT NULL DEFAULT FALSE,
     image          TEXT,
     created_at     BIGINT  NOT NULL,
     updated_at     BIGINT  NOT NULL
@@ -27,7 +26,7 @@ CREATE TABLE session (
     token_hash TEXT    NOT NULL UNIQUE,
     user_id    TEXT    NOT NULL REFERENCES "user" (id) ON DELETE CASCADE,
     expires_at BIGINT  NOT NULL,
-    remember   INTEGER NOT NULL DEFAULT 1,
+    remember   BOOLEAN NOT NULL DEFAULT TRUE,
     ip_address TEXT,
     user_agent TEXT,
     created_at BIGINT  NOT NULL,

@@ -5,15 +5,18 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rocket::figment::providers::{Format, Serialized, Toml};
 use rocket::figment::Figment;
+use rocket::http::{ContentType, Cookie};
 use rocket::local::asynchronous::{Client, LocalResponse};
 use sqlx::{Connection, Executor, PgConnection};
 
 pub struct TestApp {
     pub client: Client,
-    pub db: TestDb,
+    /// Shared by apps started on the same database; dropped with the last.
+    pub db: Arc<TestDb>,
     pub dist: TempDir,
 }
 
@@ -50,7 +53,11 @@ impl AppBuilder {
     }
 
     pub async fn spawn(self) -> TestApp {
-        let db = TestDb::create().await;
+        self.spawn_on(Arc::new(TestDb::create().await)).await
+    }
+
+    /// Another app on an existing database: a restart, or a second replica.
+    pub async fn spawn_on(self, db: Arc<TestDb>) -> TestApp {
         let dist = self.dist.unwrap_or_else(|| TempDir::new("dist-empty"));
         let mut figment = figment()
             .merge(Serialized::global("database_url", &db.url))
@@ -64,13 +71,19 @@ impl AppBuilder {
     }
 }
 
-/// The real Rocket.toml (debug profile), isolated from the environment.
+pub const TEST_SECRET: &str = "test-secret-0123456789-abcdefghijklmnop";
+
+/// The real Rocket.toml (debug profile), isolated from the environment, with
+/// a fixed auth secret and the sign-in rate limit off (tests that need it
+/// turn it on).
 pub fn figment() -> Figment {
     let toml = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Rocket.toml");
     Figment::from(rocket::Config::debug_default())
         .merge(Toml::file_exact(toml).nested())
         .select("debug")
         .merge(Serialized::global("log_level", "off"))
+        .merge(Serialized::global("better_auth_secret", TEST_SECRET))
+        .merge(Serialized::global("auth_rate_limit_max", 0))
 }
 
 pub async fn json_body(res: LocalResponse<'_>) -> serde_json::Value {
@@ -112,6 +125,17 @@ enum Cleanup {
 }
 
 impl TestDb {
+    /// A pool of our own on the test database, to inspect or age rows
+    /// (use it with `backend::on_db!`).
+    pub async fn pool(&self) -> backend::db::Db {
+        use backend::db::Db;
+        if self.engine == "postgres" {
+            Db::Postgres(sqlx::PgPool::connect(&self.url).await.expect("test pool"))
+        } else {
+            Db::Sqlite(sqlx::SqlitePool::connect(&self.url).await.expect("test pool"))
+        }
+    }
+
     pub async fn create() -> Self {
         match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if admin_url.starts_with("postgres") => {
@@ -145,4 +169,69 @@ impl Drop for TestDb {
             .join();
         }
     }
+}
+
+pub const COOKIE: &str = "better-auth.session_token";
+pub const PASSWORD: &str = "correct horse battery";
+pub const ORIGIN: &str = "http://localhost:8000";
+
+/// A signed-up user as a test sees them.
+pub struct SignedIn {
+    pub user_id: String,
+    pub email: String,
+    /// The session cookie's value.
+    pub cookie: String,
+}
+
+/// `name=value` of the session cookie a response set, if any.
+pub fn set_session_cookie(res: &LocalResponse<'_>) -> Option<String> {
+    res.cookies().get(COOKIE).map(|c| c.value().to_owned())
+}
+
+impl TestApp {
+    pub async fn post_json(&self, path: &str, body: serde_json::Value) -> LocalResponse<'_> {
+        self.client.post(path.to_owned()).header(ContentType::JSON).body(body.to_string()).dispatch().await
+    }
+
+    /// Signs up a fresh user with a unique email.
+    pub async fn sign_up(&self) -> SignedIn {
+        let email = format!("user-{:016x}@example.com", rand::random::<u64>());
+        let res = self
+            .post_json("/api/auth/sign-up/email", serde_json::json!({"name": "Test User", "email": email, "password": PASSWORD}))
+            .await;
+        assert_eq!(res.status(), rocket::http::Status::Ok, "sign-up");
+        let cookie = set_session_cookie(&res).expect("session cookie");
+        let body = json_body(res).await;
+        SignedIn { user_id: body["user"]["id"].as_str().unwrap().to_owned(), email, cookie }
+    }
+
+    /// `GET` with the session cookie.
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> LocalResponse<'_> {
+        self.client.get(path.to_owned()).cookie(Cookie::new(COOKIE, cookie.to_owned())).dispatch().await
+    }
+
+    /// A JWT for the signed-in user, from `/api/auth/token`.
+    pub async fn jwt(&self, user: &SignedIn) -> String {
+        let res = self.get_with_cookie("/api/auth/token", &user.cookie).await;
+        assert_eq!(res.status(), rocket::http::Status::Ok, "token");
+        json_body(res).await["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
+        let res = self.client.get("/api/auth/jwks").dispatch().await;
+        serde_json::from_value(json_body(res).await).expect("a JWK set")
+    }
+}
+
+/// Verifies a token against a JWKS the way any relying party would.
+pub fn verify(token: &str, jwks: &jsonwebtoken::jwk::JwkSet) -> Result<serde_json::Value, String> {
+    use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
+    let header = decode_header(token).map_err(|e| e.to_string())?;
+    let kid = header.kid.ok_or("no kid")?;
+    let jwk = jwks.find(&kid).ok_or_else(|| format!("kid {kid} not in JWKS"))?;
+    let key = DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
+    let mut validation = Validation::new(Algorithm::EdDSA);
+    validation.set_issuer(&[ORIGIN]);
+    validation.set_audience(&[ORIGIN]);
+    decode::<serde_json::Value>(token, &key, &validation).map(|d| d.claims).map_err(|e| e.to_string())
 }

@@ -1,0 +1,213 @@
+//! Ed25519 signing keys in the `jwks` table, shared by every replica:
+//! created on first use (race-free), rotated on an interval, retired keys
+//! published for a grace period, private keys encrypted with the auth secret.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ed25519_dalek::{Signer as _, SigningKey};
+use rand::RngCore;
+use serde::Serialize;
+use sqlx::Executor;
+use tokio::sync::{Mutex, RwLock};
+
+use super::crypto::{b64, decrypt, encrypt, random_id, unb64};
+use super::secrets::Secrets;
+use crate::config::Engine;
+use crate::db::{begin_write, finish, now_millis, Db};
+use crate::on_db;
+
+/// How long a loaded key set is trusted before the database is asked again
+/// (bounds how late a replica notices another replica's rotation).
+const CACHE_TTL: Duration = Duration::from_secs(60);
+/// Shared by replicas: serialises key creation on PostgreSQL.
+const KEY_LOCK: i64 = 0x746f_646f_6a77_6b73; // "todojwks"
+
+/// A public key as `/jwks` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicJwk {
+    pub kty: &'static str,
+    pub crv: &'static str,
+    pub x: String,
+    pub kid: String,
+    pub alg: &'static str,
+    #[serde(rename = "use")]
+    pub use_: &'static str,
+}
+
+impl PublicJwk {
+    fn ed25519(kid: String, x: String) -> Self {
+        Self { kty: "OKP", crv: "Ed25519", x, kid, alg: "EdDSA", use_: "sig" }
+    }
+}
+
+/// The key that signs new tokens.
+pub struct Signer {
+    pub kid: String,
+    key: SigningKey,
+    created_at: i64,
+}
+
+impl Signer {
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        self.key.sign(message).to_bytes()
+    }
+}
+
+struct Loaded {
+    signer: Arc<Signer>,
+    public: Arc<Vec<PublicJwk>>,
+    at: Instant,
+}
+
+pub struct KeyStore {
+    secrets: Secrets,
+    rotation_ms: i64,
+    grace_ms: i64,
+    loaded: RwLock<Option<Loaded>>,
+    /// One reload at a time; the others wait and reuse its result.
+    reload: Mutex<()>,
+}
+
+struct Row {
+    kid: String,
+    public_key: String,
+    private_key: String,
+    created_at: i64,
+}
+
+impl KeyStore {
+    pub fn new(secrets: Secrets, rotation_secs: i64, grace_secs: i64) -> Self {
+        Self {
+            secrets,
+            rotation_ms: rotation_secs.saturating_mul(1000),
+            grace_ms: grace_secs.saturating_mul(1000),
+            loaded: RwLock::new(None),
+            reload: Mutex::new(()),
+        }
+    }
+
+    fn usable(&self, loaded: &Loaded) -> bool {
+        loaded.at.elapsed() < CACHE_TTL && loaded.signer.created_at + self.rotation_ms > now_millis()
+    }
+
+    /// The current signer and the published keys, from cache or the database.
+    async fn current(&self, pool: &Db) -> Result<(Arc<Signer>, Arc<Vec<PublicJwk>>), sqlx::Error> {
+        if let Some(l) = self.loaded.read().await.as_ref().filter(|l| self.usable(l)) {
+            return Ok((l.signer.clone(), l.public.clone()));
+        }
+        let _one_at_a_time = self.reload.lock().await;
+        if let Some(l) = self.loaded.read().await.as_ref().filter(|l| self.usable(l)) {
+            return Ok((l.signer.clone(), l.public.clone()));
+        }
+        let loaded = self.load(pool).await?;
+        let result = (loaded.signer.clone(), loaded.public.clone());
+        *self.loaded.write().await = Some(loaded);
+        Ok(result)
+    }
+
+    pub async fn signer(&self, pool: &Db) -> Result<Arc<Signer>, sqlx::Error> {
+        Ok(self.current(pool).await?.0)
+    }
+
+    pub async fn public_keys(&self, pool: &Db) -> Result<Arc<Vec<PublicJwk>>, sqlx::Error> {
+        Ok(self.current(pool).await?.1)
+    }
+
+    /// Reads the key set; makes a new signing key if none is current and
+    /// usable. Creation happens under a database-wide lock, so replicas that
+    /// start together end up with one key.
+    async fn load(&self, db: &Db) -> Result<Loaded, sqlx::Error> {
+        let signer = match self.pick_signer(&read_rows(db).await?) {
+            Some(signer) => signer,
+            None => self.create(db).await?,
+        };
+        let oldest_published = now_millis() - self.rotation_ms - self.grace_ms;
+        let public = read_rows(db)
+            .await?
+            .into_iter()
+            .filter(|r| r.created_at > oldest_published)
+            .map(|r| PublicJwk::ed25519(r.kid, r.public_key))
+            .collect();
+        Ok(Loaded { signer: Arc::new(signer), public: Arc::new(public), at: Instant::now() })
+    }
+
+    /// In a write transaction: re-check (another replica may have just
+    /// created a key), drop keys past their grace period, create one if needed.
+    async fn create(&self, db: &Db) -> Result<Signer, sqlx::Error> {
+        let engine = db.engine();
+        on_db!(db, |pool| {
+            let mut conn = pool.acquire().await?;
+            conn.execute(begin_write(engine)).await?;
+            let created = async {
+                if engine == Engine::Postgres {
+                    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(KEY_LOCK).execute(&mut *conn).await?;
+                }
+                let rows: Vec<RowTuple> = sqlx::query_as(SELECT_KEYS).fetch_all(&mut *conn).await?;
+                if let Some(signer) = self.pick_signer(&rows.into_iter().map(Row::from).collect::<Vec<_>>()) {
+                    return Ok(signer);
+                }
+                let now = now_millis();
+                sqlx::query("DELETE FROM jwks WHERE created_at <= $1")
+                    .bind(now - self.rotation_ms - self.grace_ms)
+                    .execute(&mut *conn)
+                    .await?;
+                let mut seed = [0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut seed);
+                let key = SigningKey::from_bytes(&seed);
+                let kid = random_id();
+                sqlx::query("INSERT INTO jwks (id, public_key, private_key, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(&kid)
+                    .bind(b64(key.verifying_key().as_bytes()))
+                    .bind(encrypt(self.secrets.current(), &seed))
+                    .bind(now)
+                    .execute(&mut *conn)
+                    .await?;
+                tracing::info!(kid = %kid, "created a new JWT signing key");
+                Ok(Signer { kid, key, created_at: now })
+            }
+            .await;
+            finish(conn, created).await
+        })
+    }
+
+    /// The newest key still inside its rotation interval that one of our
+    /// secrets can decrypt.
+    fn pick_signer(&self, rows: &[Row]) -> Option<Signer> {
+        let now = now_millis();
+        for row in rows.iter().filter(|r| r.created_at + self.rotation_ms > now) {
+            let seed = self.secrets.all().find_map(|s| decrypt(s, &row.private_key));
+            match seed.as_deref().and_then(|s| <[u8; 32]>::try_from(s).ok()) {
+                Some(seed) => {
+                    let key = SigningKey::from_bytes(&seed);
+                    if unb64(&row.public_key).as_deref() == Some(key.verifying_key().as_bytes().as_slice()) {
+                        return Some(Signer { kid: row.kid.clone(), key, created_at: row.created_at });
+                    }
+                    tracing::error!(kid = %row.kid, "stored private key does not match its public key; skipping it");
+                }
+                None => tracing::warn!(
+                    kid = %row.kid,
+                    "signing key cannot be decrypted with the configured secrets (was BETTER_AUTH_SECRET \
+                     changed without listing the old one in BETTER_AUTH_PREVIOUS_SECRETS?); a new signing key \
+                     will be used, the old public key stays published for its grace period"
+                ),
+            }
+        }
+        None
+    }
+}
+
+const SELECT_KEYS: &str = "SELECT id, public_key, private_key, created_at FROM jwks ORDER BY created_at DESC";
+
+type RowTuple = (String, String, String, i64);
+
+impl From<RowTuple> for Row {
+    fn from((kid, public_key, private_key, created_at): RowTuple) -> Self {
+        Row { kid, public_key, private_key, created_at }
+    }
+}
+
+async fn read_rows(db: &Db) -> Result<Vec<Row>, sqlx::Error> {
+    let rows: Vec<RowTuple> = on_db!(db, |pool| sqlx::query_as(SELECT_KEYS).fetch_all(pool).await)?;
+    Ok(rows.into_iter().map(Row::from).collect())
+}

@@ -1,0 +1,283 @@
+//! `/api/auth` endpoints in Better Auth's wire format (DESIGN.md §3.1).
+
+use rocket::http::{CookieJar, Header, Status};
+use rocket::response::{self, Responder};
+use rocket::serde::json::Json;
+use rocket::{get, post, routes, Request, Route, State};
+use shared::auth::{
+    codes as auth_codes, Claims, SessionResponse, SignInRequest, SignInResponse, SignOutResponse, SignUpRequest,
+    SignUpResponse, TokenResponse,
+};
+use shared::error::codes;
+use shared::limits::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
+
+use super::crypto::{hash_token, random_id, random_token};
+use super::guards::{ClientInfo, RateLimited, TrustedOrigin};
+use super::jwt::{mint, TOKEN_TTL_SECS};
+use super::session::{MaybeSession, RequireSession, SESSION_TTL_MS, SHORT_SESSION_TTL_MS};
+use super::store::{self, SessionRow, UserRow};
+use super::AuthState;
+use crate::body::AuthJson;
+use crate::db::{is_unique_violation, now_millis, Db};
+use crate::error::{ApiError, AppResult};
+
+pub fn routes() -> Vec<Route> {
+    routes![sign_up, sign_in, get_session, sign_out, token, jwks]
+}
+
+const NAME_MAX_CHARS: usize = 100;
+const EMAIL_MAX_CHARS: usize = 254;
+
+/// Trimmed, lower-cased email if it looks like one.
+pub fn normalize_email(raw: &str) -> Option<String> {
+    let email = raw.trim().to_lowercase();
+    let (local, domain) = email.split_once('@')?;
+    let ok = email.chars().count() <= EMAIL_MAX_CHARS
+        && !local.is_empty()
+        && local.len() <= 64
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    ok.then_some(email)
+}
+
+fn invalid_email() -> ApiError {
+    ApiError::bad_request(auth_codes::INVALID_EMAIL, "Invalid email")
+}
+
+fn check_password_length(password: &str) -> Result<(), ApiError> {
+    let n = password.chars().count();
+    if n < PASSWORD_MIN_CHARS {
+        return Err(ApiError::bad_request(auth_codes::PASSWORD_TOO_SHORT, "Password too short"));
+    }
+    if n > PASSWORD_MAX_CHARS {
+        return Err(ApiError::bad_request(auth_codes::PASSWORD_TOO_LONG, "Password too long"));
+    }
+    Ok(())
+}
+
+/// Only same-app paths or trusted origins: no open redirects.
+fn check_callback(auth: &AuthState, callback: Option<&str>) -> Result<(), ApiError> {
+    let Some(url) = callback else { return Ok(()) };
+    let relative = url.starts_with('/') && !url.starts_with("//") && !url.contains('\\');
+    let trusted = crate::config::origin_of(url).is_some_and(|o| auth.trusted_origins.contains(&o));
+    if relative || trusted {
+        Ok(())
+    } else {
+        Err(ApiError::new(Status::Forbidden, "INVALID_CALLBACKURL", "Invalid callbackURL"))
+    }
+}
+
+fn db_error(e: sqlx::Error) -> ApiError {
+    ApiError::internal(format_args!("auth database error: {e}"))
+}
+
+/// Creates a session row, sets the cookie, returns the raw token.
+async fn start_session(
+    auth: &AuthState,
+    db: &Db,
+    jar: &CookieJar<'_>,
+    client: &ClientInfo,
+    user_id: &str,
+    remember: bool,
+) -> AppResult<String> {
+    let token = random_token();
+    let now = now_millis();
+    let session = SessionRow {
+        id: random_id(),
+        user_id: user_id.to_owned(),
+        expires_at: now + if remember { SESSION_TTL_MS } else { SHORT_SESSION_TTL_MS },
+        remember,
+        ip_address: Some(client.ip.to_string()),
+        user_agent: client.user_agent.clone(),
+        created_at: now,
+        updated_at: now,
+    };
+    store::create_session(db, &session, &hash_token(&token)).await.map_err(db_error)?;
+    jar.add(auth.cookies.session_cookie(auth.secrets.current(), &token, remember));
+    Ok(token)
+}
+
+#[post("/sign-up/email", data = "<body>")]
+async fn sign_up(
+    _origin: TrustedOrigin,
+    _limit: RateLimited,
+    client: ClientInfo,
+    auth: &State<AuthState>,
+    db: &State<Db>,
+    jar: &CookieJar<'_>,
+    body: AuthJson<SignUpRequest>,
+) -> AppResult<Json<SignUpResponse>> {
+    let req = body.into_inner();
+    let name = req.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > NAME_MAX_CHARS {
+        return Err(ApiError::bad_request(codes::VALIDATION_ERROR, format!("name must be 1 to {NAME_MAX_CHARS} characters")));
+    }
+    let email = normalize_email(&req.email).ok_or_else(invalid_email)?;
+    check_password_length(&req.password)?;
+    check_callback(auth, req.callback_url.as_deref())?;
+    let exists = || ApiError::new(Status::UnprocessableEntity, auth_codes::USER_ALREADY_EXISTS, "User already exists. Use another email.");
+    if store::user_with_password(db, &email).await.map_err(db_error)?.is_some() {
+        return Err(exists());
+    }
+    let hash = auth.hasher.hash(req.password).await.map_err(ApiError::internal)?;
+    let now = now_millis();
+    let user = UserRow {
+        id: random_id(),
+        name,
+        email,
+        email_verified: false,
+        image: req.image.filter(|i| !i.trim().is_empty()),
+        created_at: now,
+        updated_at: now,
+    };
+    match store::create_user(db, &user, &hash).await {
+        Ok(()) => {}
+        Err(e) if is_unique_violation(&e) => return Err(exists()),
+        Err(e) => return Err(db_error(e)),
+    }
+    let token = start_session(auth, db, jar, &client, &user.id, req.remember_me.unwrap_or(true)).await?;
+    Ok(Json(SignUpResponse { token, user: user.to_dto() }))
+}
+
+#[post("/sign-in/email", data = "<body>")]
+async fn sign_in(
+    _origin: TrustedOrigin,
+    _limit: RateLimited,
+    client: ClientInfo,
+    auth: &State<AuthState>,
+    db: &State<Db>,
+    jar: &CookieJar<'_>,
+    body: AuthJson<SignInRequest>,
+) -> AppResult<Json<SignInResponse>> {
+    let req = body.into_inner();
+    let email = normalize_email(&req.email).ok_or_else(invalid_email)?;
+    check_callback(auth, req.callback_url.as_deref())?;
+    let found = store::user_with_password(db, &email).await.map_err(db_error)?;
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), hash),
+        None => (None, None),
+    };
+    // Unknown email or no password: verified against a dummy hash, so every
+    // failure costs the same and answers the same.
+    let ok = auth.hasher.verify(req.password, hash).await.map_err(ApiError::internal)?;
+    let Some(user) = user.filter(|_| ok) else {
+        return Err(ApiError::new(Status::Unauthorized, auth_codes::INVALID_EMAIL_OR_PASSWORD, "Invalid email or password"));
+    };
+    if let Err(e) = store::delete_expired_sessions(db, now_millis()).await {
+        tracing::warn!("expired-session cleanup failed: {e}");
+    }
+    let token = start_session(auth, db, jar, &client, &user.id, req.remember_me.unwrap_or(true)).await?;
+    Ok(Json(SignInResponse {
+        redirect: req.callback_url.is_some(),
+        token,
+        url: req.callback_url,
+        user: user.to_dto(),
+    }))
+}
+
+/// A JSON body with extra headers.
+pub struct WithHeaders<T>(pub T, pub Vec<Header<'static>>);
+
+impl<'r, T: Responder<'r, 'static>> Responder<'r, 'static> for WithHeaders<T> {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let mut res = self.0.respond_to(req)?;
+        for h in self.1 {
+            res.set_header(h);
+        }
+        Ok(res)
+    }
+}
+
+async fn mint_for(auth: &AuthState, db: &Db, user: &UserRow) -> AppResult<String> {
+    let signer = auth.keys.signer(db).await.map_err(|e| {
+        tracing::error!("signing key unavailable: {e}");
+        ApiError::unavailable("Token service unavailable, please retry")
+    })?;
+    let iat = now_millis() / 1000;
+    let claims = Claims {
+        sub: user.id.clone(),
+        iss: auth.issuer.clone(),
+        aud: auth.audience.clone(),
+        iat,
+        exp: iat + TOKEN_TTL_SECS,
+        email: user.email.clone(),
+        name: user.name.clone(),
+    };
+    Ok(mint(&signer, &claims))
+}
+
+#[get("/get-session")]
+async fn get_session(
+    session: MaybeSession,
+    auth: &State<AuthState>,
+    db: &State<Db>,
+) -> AppResult<WithHeaders<Json<Option<SessionResponse>>>> {
+    let mut headers = vec![Header::new("Cache-Control", "no-store"), Header::new("Access-Control-Expose-Headers", "set-auth-jwt")];
+    let body = match session.0 {
+        Some(current) => {
+            headers.push(Header::new("set-auth-jwt", mint_for(auth, db, &current.user).await?));
+            Some(SessionResponse { session: current.session.to_dto(), user: current.user.to_dto() })
+        }
+        None => None,
+    };
+    Ok(WithHeaders(Json(body), headers))
+}
+
+#[post("/sign-out")]
+async fn sign_out(
+    _origin: TrustedOrigin,
+    session: MaybeSession,
+    auth: &State<AuthState>,
+    db: &State<Db>,
+    jar: &CookieJar<'_>,
+) -> AppResult<Json<SignOutResponse>> {
+    auth.cookies.remove(jar);
+    let Some(current) = session.0 else {
+        return Err(ApiError::bad_request("FAILED_TO_GET_SESSION", "Failed to get session"));
+    };
+    store::delete_session(db, &current.session.id).await.map_err(db_error)?;
+    Ok(Json(SignOutResponse { success: true }))
+}
+
+#[get("/token")]
+async fn token(session: RequireSession, auth: &State<AuthState>, db: &State<Db>) -> AppResult<WithHeaders<Json<TokenResponse>>> {
+    let token = mint_for(auth, db, &session.0.user).await?;
+    Ok(WithHeaders(Json(TokenResponse { token }), vec![Header::new("Cache-Control", "no-store")]))
+}
+
+#[get("/jwks")]
+async fn jwks(auth: &State<AuthState>, db: &State<Db>) -> AppResult<WithHeaders<Json<serde_json::Value>>> {
+    let keys = auth.keys.public_keys(db).await.map_err(|e| {
+        tracing::error!("key set unavailable: {e}");
+        ApiError::unavailable("Key set unavailable, please retry")
+    })?;
+    Ok(WithHeaders(
+        Json(serde_json::json!({ "keys": *keys })),
+        vec![Header::new("Cache-Control", "public, max-age=300")],
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_lowercased_and_checked() {
+        assert_eq!(normalize_email("  Ada@Example.COM ").as_deref(), Some("ada@example.com"));
+        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "ada@@example.com", "ada@example..com"] {
+            assert_eq!(normalize_email(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn password_length_is_checked_in_characters() {
+        assert_eq!(check_password_length("1234567").unwrap_err().body.code, "PASSWORD_TOO_SHORT");
+        assert!(check_password_length("12345678").is_ok());
+        assert!(check_password_length(&"é".repeat(128)).is_ok());
+        assert_eq!(check_password_length(&"x".repeat(129)).unwrap_err().body.code, "PASSWORD_TOO_LONG");
+    }
+}

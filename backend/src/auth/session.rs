@@ -1,0 +1,131 @@
+//! Session cookies and the `MaybeSession` request guard: signed cookie →
+//! token → hash → session row, with sliding expiry refreshed after a day.
+
+use rocket::http::{Cookie, CookieJar, SameSite, Status};
+use rocket::request::{FromRequest, Outcome};
+use rocket::time::Duration as CookieDuration;
+use rocket::Request;
+
+use super::crypto::{hash_token, sign_cookie, verify_cookie};
+use super::store::{self, SessionRow, UserRow};
+use super::AuthState;
+use crate::db::{now_millis, Db};
+use crate::error::ApiError;
+
+pub const COOKIE_NAME: &str = "better-auth.session_token";
+pub const SECURE_COOKIE_NAME: &str = "__Secure-better-auth.session_token";
+/// A remembered session lives 7 days, extended when used after 1 day.
+pub const SESSION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+pub const SESSION_UPDATE_AGE_MS: i64 = 24 * 3600 * 1000;
+/// `rememberMe: false`: one day, browser-session cookie.
+pub const SHORT_SESSION_TTL_MS: i64 = 24 * 3600 * 1000;
+
+/// How session cookies are named and flagged for this deployment.
+#[derive(Debug, Clone)]
+pub struct CookieSettings {
+    /// `__Secure-` prefixed and `Secure` when the base URL is https.
+    pub secure: bool,
+}
+
+impl CookieSettings {
+    pub fn name(&self) -> &'static str {
+        if self.secure {
+            SECURE_COOKIE_NAME
+        } else {
+            COOKIE_NAME
+        }
+    }
+
+    /// The cookie carrying `token`; `remember` gives it a Max-Age.
+    pub fn session_cookie(&self, secret: &str, token: &str, remember: bool) -> Cookie<'static> {
+        let mut cookie = Cookie::build((self.name(), sign_cookie(secret, token)))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .secure(self.secure)
+            .build();
+        if remember {
+            cookie.set_max_age(CookieDuration::milliseconds(SESSION_TTL_MS));
+        }
+        cookie
+    }
+
+    pub fn remove(&self, jar: &CookieJar<'_>) {
+        jar.remove(Cookie::build(self.name()).path("/").build());
+    }
+}
+
+/// The signed-in session and user, as a request saw them.
+#[derive(Debug, Clone)]
+pub struct CurrentSession {
+    pub session: SessionRow,
+    pub user: UserRow,
+}
+
+/// `Some` when the request carries a valid, unexpired session cookie.
+/// Database failures are a 503, never "signed out".
+pub struct MaybeSession(pub Option<CurrentSession>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for MaybeSession {
+    type Error = ApiError;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let cached: &Result<Option<CurrentSession>, ApiError> = req.local_cache_async(load_session(req)).await;
+        match cached {
+            Ok(session) => Outcome::Success(MaybeSession(session.clone())),
+            Err(e) => Outcome::Error((e.status, e.clone())),
+        }
+    }
+}
+
+async fn load_session(req: &Request<'_>) -> Result<Option<CurrentSession>, ApiError> {
+    let (Some(auth), Some(db)) = (req.rocket().state::<AuthState>(), req.rocket().state::<Db>()) else {
+        return Err(ApiError::internal("auth state missing"));
+    };
+    let jar = req.cookies();
+    let Some(value) = jar.get(auth.cookies.name()).map(|c| c.value().to_owned()) else { return Ok(None) };
+    let Some(token) = verify_cookie(auth.secrets.all(), &value) else {
+        auth.cookies.remove(jar);
+        return Ok(None);
+    };
+    let unavailable = |e: sqlx::Error| {
+        tracing::error!("session lookup failed: {e}");
+        ApiError::unavailable("Session store unavailable, please retry")
+    };
+    let Some((mut session, user)) = store::session_by_token_hash(db, &hash_token(&token)).await.map_err(unavailable)? else {
+        auth.cookies.remove(jar);
+        return Ok(None);
+    };
+    let now = now_millis();
+    if session.expires_at <= now {
+        let _ = store::delete_session(db, &session.id).await;
+        auth.cookies.remove(jar);
+        return Ok(None);
+    }
+    if session.remember && session.expires_at - now < SESSION_TTL_MS - SESSION_UPDATE_AGE_MS {
+        let expires_at = now + SESSION_TTL_MS;
+        store::extend_session(db, &session.id, expires_at, now).await.map_err(unavailable)?;
+        session.expires_at = expires_at;
+        session.updated_at = now;
+        jar.add(auth.cookies.session_cookie(auth.secrets.current(), &token, true));
+    }
+    Ok(Some(CurrentSession { session, user }))
+}
+
+/// Guard for routes that need a session: 401 `UNAUTHORIZED` otherwise.
+pub struct RequireSession(pub CurrentSession);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for RequireSession {
+    type Error = ApiError;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        match MaybeSession::from_request(req).await {
+            Outcome::Success(MaybeSession(Some(s))) => Outcome::Success(RequireSession(s)),
+            Outcome::Success(MaybeSession(None)) => Outcome::Error((Status::Unauthorized, ApiError::from_status(Status::Unauthorized))),
+            Outcome::Error(e) => Outcome::Error(e),
+            Outcome::Forward(s) => Outcome::Forward(s),
+        }
+    }
+}

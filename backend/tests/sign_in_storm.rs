@@ -1,0 +1,100 @@
+//! The real server binary under a sign-in storm: 100 concurrent sign-ins all
+//! succeed, and the process's peak memory stays within a stated bound because
+//! argon2 (19 MiB per hash) runs on a fixed set of worker threads.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{TempDir, TestDb, PASSWORD, TEST_SECRET};
+
+/// The bound this test pins for the whole server process (peak RSS): a
+/// baseline allowance plus one 19 MiB argon2 buffer per hashing thread (one
+/// per core). Without the fixed buffers the same storm peaked at 253 MiB.
+fn peak_rss_bound_mib() -> u64 {
+    let workers = std::thread::available_parallelism().map(|n| n.get() as u64).unwrap_or(2);
+    64 + 19 * workers
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One HTTP/1.1 request over a fresh connection: (status, body).
+fn http(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    Ok((status, body))
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .expect("VmHWM in /proc")
+}
+
+#[test]
+fn a_hundred_concurrent_sign_ins_succeed_within_the_memory_bound() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(TestDb::create());
+    let dist = TempDir::new("storm-dist");
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(env!("CARGO_BIN_EXE_backend"))
+        .env("DATABASE_URL", &db.url)
+        .env("ROCKET_PORT", port.to_string())
+        .env("BETTER_AUTH_SECRET", TEST_SECRET)
+        .env("AUTH_RATE_LIMIT_MAX", "0")
+        .env("DIST_DIR", dist.path())
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("server starts");
+    let pid = child.id();
+    let _server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !matches!(http(port, "GET", "/api/health", ""), Ok((200, _))) {
+        assert!(Instant::now() < deadline, "server did not become healthy");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let sign_up = format!(r#"{{"name":"Storm","email":"storm@example.com","password":"{PASSWORD}"}}"#);
+    assert_eq!(http(port, "POST", "/api/auth/sign-up/email", &sign_up).unwrap().0, 200);
+
+    let baseline_mib = peak_rss_kib(pid) / 1024;
+    let sign_in = format!(r#"{{"email":"storm@example.com","password":"{PASSWORD}"}}"#);
+    let started = Instant::now();
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..100)
+            .map(|_| scope.spawn(|| http(port, "POST", "/api/auth/sign-in/email", &sign_in).map(|r| r.0).unwrap_or(0)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).collect()
+    });
+    let elapsed = started.elapsed();
+    let peak_mib = peak_rss_kib(pid) / 1024;
+
+    println!(
+        "100 concurrent sign-ins in {elapsed:?}; server peak RSS {peak_mib} MiB (before the storm: {baseline_mib} MiB; engine: {})",
+        db.engine
+    );
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let bound = peak_rss_bound_mib();
+    assert!(peak_mib <= bound, "peak RSS {peak_mib} MiB > {bound} MiB");
+}
