@@ -26,6 +26,8 @@ pub const ENV_VARS: &[&str] = &[
     "TRUSTED_PROXIES",
     "JWKS_ROTATION_INTERVAL",
     "JWKS_GRACE_PERIOD",
+    "JWKS_REFETCH_COOLDOWN",
+    "JWT_LEEWAY",
 ];
 
 /// Rocket's figment (Rocket.toml + `ROCKET_*`) with the app's plain variables
@@ -84,6 +86,10 @@ pub struct Settings {
     pub jwks_rotation_secs: i64,
     /// How long a retired key stays in the JWKS so tokens in flight verify.
     pub jwks_grace_secs: i64,
+    /// Minimum seconds between JWKS_URL fetches caused by unknown `kid`s.
+    pub jwks_refetch_cooldown_secs: u64,
+    /// Clock-skew allowance for `exp`/`nbf`, seconds.
+    pub jwt_leeway_secs: u64,
 }
 
 /// Minimum length of `BETTER_AUTH_SECRET`.
@@ -106,6 +112,8 @@ struct Raw {
     trusted_proxies: Option<StringOrList>,
     jwks_rotation_interval: Option<i64>,
     jwks_grace_period: Option<i64>,
+    jwks_refetch_cooldown: Option<u64>,
+    jwt_leeway: Option<u64>,
 }
 
 /// A list given either as a TOML array or as a comma-separated string (env).
@@ -193,6 +201,8 @@ impl Settings {
             trusted_proxies,
             jwks_rotation_secs: positive(raw.jwks_rotation_interval, 30 * 24 * 3600, "JWKS_ROTATION_INTERVAL")?,
             jwks_grace_secs: positive(raw.jwks_grace_period, 24 * 3600, "JWKS_GRACE_PERIOD")?,
+            jwks_refetch_cooldown_secs: raw.jwks_refetch_cooldown.unwrap_or(10),
+            jwt_leeway_secs: raw.jwt_leeway.unwrap_or(10).min(300),
             jwt_issuer: non_empty(raw.jwt_issuer).unwrap_or_else(|| base_origin.clone()),
             jwt_audience: non_empty(raw.jwt_audience).unwrap_or_else(|| base_origin.clone()),
             trusted_origins: origins(raw.trusted_origins, "TRUSTED_ORIGINS")?,

@@ -2,6 +2,7 @@
 //! attaching one stage per feature; `main.rs` only launches it.
 
 pub mod auth;
+pub mod bearer;
 pub mod body;
 pub mod config;
 pub mod db;
@@ -9,6 +10,7 @@ pub mod error;
 pub mod health;
 pub mod logging;
 pub mod request_log;
+pub mod tasks;
 pub mod web;
 
 use rocket::figment::Figment;
@@ -25,6 +27,7 @@ pub fn rocket() -> Result<Rocket<Build>, ConfigError> {
 pub fn rocket_from(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
     let settings = Settings::from_figment(&figment)?;
     let auth = auth::AuthState::from_settings(&settings)?;
+    let bearer = bearer::BearerState::from_settings(&settings);
     let figment = figment.merge(("databases.todo.url", settings.database_url.clone()));
     Ok(rocket::custom(figment)
         .manage(settings)
@@ -33,6 +36,8 @@ pub fn rocket_from(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
         .attach(error::stage())
         .attach(health::stage())
         .attach(auth::stage(auth))
+        .manage(bearer)
+        .attach(tasks::stage())
         .attach(web::stage()))
 }
 

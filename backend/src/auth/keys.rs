@@ -110,6 +110,15 @@ impl KeyStore {
         Ok(self.current(pool).await?.0)
     }
 
+    /// Re-reads the key set now (another replica may have rotated).
+    pub async fn reload_public_keys(&self, db: &Db) -> Result<Arc<Vec<PublicJwk>>, sqlx::Error> {
+        let _one_at_a_time = self.reload.lock().await;
+        let loaded = self.load(db).await?;
+        let public = loaded.public.clone();
+        *self.loaded.write().await = Some(loaded);
+        Ok(public)
+    }
+
     pub async fn public_keys(&self, pool: &Db) -> Result<Arc<Vec<PublicJwk>>, sqlx::Error> {
         Ok(self.current(pool).await?.1)
     }

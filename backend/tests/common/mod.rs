@@ -235,3 +235,53 @@ pub fn verify(token: &str, jwks: &jsonwebtoken::jwk::JwkSet) -> Result<serde_jso
     validation.set_audience(&[ORIGIN]);
     decode::<serde_json::Value>(token, &key, &validation).map(|d| d.claims).map_err(|e| e.to_string())
 }
+
+pub mod jwks;
+
+/// An owned response: status, headers and body text.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: rocket::http::Status,
+    pub headers: Vec<(String, String)>,
+    pub text: String,
+}
+
+impl Reply {
+    pub async fn from(res: LocalResponse<'_>) -> Self {
+        let status = res.status();
+        let headers = res.headers().iter().map(|h| (h.name().to_string(), h.value().to_string())).collect();
+        let text = res.into_string().await.unwrap_or_default();
+        Self { status, headers, text }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+}
+
+impl TestApp {
+    /// Any request to the API, with an optional bearer token and JSON body.
+    pub async fn call(&self, method: rocket::http::Method, path: &str, token: Option<&str>, body: Option<serde_json::Value>) -> Reply {
+        let mut req = self.client.req(method, path.to_owned());
+        if let Some(t) = token {
+            req = req.header(rocket::http::Header::new("Authorization", format!("Bearer {t}")));
+        }
+        if let Some(b) = body {
+            req = req.header(ContentType::JSON).body(b.to_string());
+        }
+        Reply::from(req.dispatch().await).await
+    }
+
+    /// Creates a task for `user` and returns its JSON.
+    pub async fn create_task(&self, user_id: &str, token: &str, title: &str) -> serde_json::Value {
+        let reply = self
+            .call(rocket::http::Method::Post, &format!("/api/{user_id}/tasks"), Some(token), Some(serde_json::json!({"title": title})))
+            .await;
+        assert_eq!(reply.status, rocket::http::Status::Created, "{}", reply.text);
+        reply.json()
+    }
+}

@@ -1,0 +1,172 @@
+//! `/api/<user_id>/tasks` (DESIGN.md §4.2). Every route takes the `Owner`
+//! guard: a valid bearer JWT whose `sub` is the path's `user_id`.
+
+use rocket::http::{Header, Status};
+use rocket::response::status::Created;
+use rocket::serde::json::Json;
+use rocket::{delete, get, patch, post, put, routes, Route, State};
+use shared::error::codes;
+use shared::limits::{LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX};
+use shared::task::{validate_description, validate_title, CreateTask, PatchTask, ReplaceTask, StatusFilter};
+use shared::Task;
+
+use super::store::{self, ListQuery, Sort};
+use crate::auth::routes::WithHeaders;
+use crate::bearer::Owner;
+use crate::body::JsonBody;
+use crate::db::{now_millis, Db};
+use crate::error::{ApiError, AppResult};
+
+pub fn routes() -> Vec<Route> {
+    routes![list, create, read, replace, update, toggle, remove]
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(Status::NotFound, codes::TASK_NOT_FOUND, "Task not found")
+}
+
+fn db_error(e: sqlx::Error) -> ApiError {
+    ApiError::internal(format_args!("task database error: {e}"))
+}
+
+/// Parses the list's query parameters; anything out of range is a 422.
+pub fn parse_list_query(
+    status: Option<&str>,
+    sort: Option<&str>,
+    limit: Option<&str>,
+    offset: Option<&str>,
+) -> Result<ListQuery, ApiError> {
+    let status = match status {
+        None => StatusFilter::All,
+        Some(s) => StatusFilter::parse(s)
+            .ok_or_else(|| ApiError::validation("status must be one of: all, pending, completed"))?,
+    };
+    let sort = match sort {
+        None => Sort::CreatedDesc,
+        Some(s) => Sort::parse(s).ok_or_else(|| {
+            ApiError::validation("sort must be one of: created_at, -created_at, title, -title, updated_at, -updated_at")
+        })?,
+    };
+    let limit = match limit {
+        None => i64::from(LIST_LIMIT_DEFAULT),
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|l| (1..=i64::from(LIST_LIMIT_MAX)).contains(l))
+            .ok_or_else(|| ApiError::validation(format!("limit must be an integer from 1 to {LIST_LIMIT_MAX}")))?,
+    };
+    let offset = match offset {
+        None => 0,
+        Some(o) => o
+            .parse::<i64>()
+            .ok()
+            .filter(|o| *o >= 0)
+            .ok_or_else(|| ApiError::validation("offset must be a non-negative integer"))?,
+    };
+    Ok(ListQuery { status, sort, limit, offset })
+}
+
+fn title(raw: &str) -> AppResult<String> {
+    validate_title(raw).map_err(ApiError::validation)
+}
+
+fn description(raw: &str) -> AppResult<String> {
+    validate_description(raw).map_err(ApiError::validation)
+}
+
+/// Authenticated responses are private to one user: never cached.
+fn no_store() -> Header<'static> {
+    Header::new("Cache-Control", "no-store")
+}
+
+#[get("/<_user_id>/tasks?<status>&<sort>&<limit>&<offset>")]
+async fn list(
+    owner: Owner,
+    _user_id: &str,
+    status: Option<&str>,
+    sort: Option<&str>,
+    limit: Option<&str>,
+    offset: Option<&str>,
+    db: &State<Db>,
+) -> AppResult<WithHeaders<Json<Vec<Task>>>> {
+    let query = parse_list_query(status, sort, limit, offset)?;
+    let (tasks, total) = store::list(db, &owner.user_id, &query).await.map_err(db_error)?;
+    Ok(WithHeaders(Json(tasks), vec![Header::new("X-Total-Count", total.to_string()), no_store()]))
+}
+
+#[post("/<_user_id>/tasks", data = "<body>")]
+async fn create(owner: Owner, _user_id: &str, db: &State<Db>, body: JsonBody<CreateTask>) -> AppResult<WithHeaders<Created<Json<Task>>>> {
+    let body = body.into_inner();
+    let title = title(&body.title)?;
+    let description = description(body.description.as_deref().unwrap_or(""))?;
+    let task = store::create(db, &owner.user_id, &title, &description, now_millis()).await.map_err(db_error)?;
+    let location = format!("/api/{}/tasks/{}", owner.user_id, task.id);
+    Ok(WithHeaders(Created::new(location).body(Json(task)), vec![no_store()]))
+}
+
+#[get("/<_user_id>/tasks/<id>")]
+async fn read(owner: Owner, _user_id: &str, id: i64, db: &State<Db>) -> AppResult<WithHeaders<Json<Task>>> {
+    let task = store::get(db, &owner.user_id, id).await.map_err(db_error)?.ok_or_else(not_found)?;
+    Ok(WithHeaders(Json(task), vec![no_store()]))
+}
+
+#[put("/<_user_id>/tasks/<id>", data = "<body>")]
+async fn replace(owner: Owner, _user_id: &str, id: i64, db: &State<Db>, body: JsonBody<ReplaceTask>) -> AppResult<WithHeaders<Json<Task>>> {
+    let body = body.into_inner();
+    let (title, description) = (title(&body.title)?, description(&body.description)?);
+    let task = store::update(db, &owner.user_id, id, Some(&title), Some(&description), Some(body.completed), now_millis())
+        .await
+        .map_err(db_error)?
+        .ok_or_else(not_found)?;
+    Ok(WithHeaders(Json(task), vec![no_store()]))
+}
+
+#[patch("/<_user_id>/tasks/<id>", data = "<body>")]
+async fn update(owner: Owner, _user_id: &str, id: i64, db: &State<Db>, body: JsonBody<PatchTask>) -> AppResult<WithHeaders<Json<Task>>> {
+    let body = body.into_inner();
+    let title = body.title.as_deref().map(title).transpose()?;
+    let description = body.description.as_deref().map(description).transpose()?;
+    let task = store::update(db, &owner.user_id, id, title.as_deref(), description.as_deref(), body.completed, now_millis())
+        .await
+        .map_err(db_error)?
+        .ok_or_else(not_found)?;
+    Ok(WithHeaders(Json(task), vec![no_store()]))
+}
+
+#[patch("/<_user_id>/tasks/<id>/complete")]
+async fn toggle(owner: Owner, _user_id: &str, id: i64, db: &State<Db>) -> AppResult<WithHeaders<Json<Task>>> {
+    let task = store::toggle(db, &owner.user_id, id, now_millis()).await.map_err(db_error)?.ok_or_else(not_found)?;
+    Ok(WithHeaders(Json(task), vec![no_store()]))
+}
+
+#[delete("/<_user_id>/tasks/<id>")]
+async fn remove(owner: Owner, _user_id: &str, id: i64, db: &State<Db>) -> AppResult<Status> {
+    if store::delete(db, &owner.user_id, id).await.map_err(db_error)? {
+        Ok(Status::NoContent)
+    } else {
+        Err(not_found())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_query_bounds() {
+        assert!(parse_list_query(None, None, None, None).is_ok());
+        for (status, sort, limit, offset) in [
+            (Some("foo"), None, None, None),
+            (None, Some("foo"), None, None),
+            (None, None, Some("0"), None),
+            (None, None, Some("501"), None),
+            (None, None, Some("ten"), None),
+            (None, None, None, Some("-1")),
+        ] {
+            let err = parse_list_query(status, sort, limit, offset).err().expect("refused");
+            assert_eq!(err.status, Status::UnprocessableEntity);
+        }
+        let q = parse_list_query(Some("completed"), Some("-title"), Some("500"), Some("10")).unwrap();
+        assert_eq!((q.status, q.sort, q.limit, q.offset), (StatusFilter::Completed, Sort::TitleDesc, 500, 10));
+    }
+}

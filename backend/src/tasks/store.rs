@@ -1,0 +1,153 @@
+//! The task queries: every statement is scoped by `user_id`, so another
+//! user's task is indistinguishable from a missing one.
+
+use shared::task::StatusFilter;
+use shared::Task;
+
+use crate::db::{iso8601, Db};
+use crate::on_db;
+
+type TaskRow = (i64, String, String, String, bool, i64, i64);
+
+const COLUMNS: &str = "id, user_id, title, description, completed, created_at, updated_at";
+
+fn to_task((id, user_id, title, description, completed, created_at, updated_at): TaskRow) -> Task {
+    Task { id, user_id, title, description, completed, created_at: iso8601(created_at), updated_at: iso8601(updated_at) }
+}
+
+/// Sort orders the list accepts, each with a tie-breaker so pages are stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    CreatedAsc,
+    CreatedDesc,
+    TitleAsc,
+    TitleDesc,
+    UpdatedAsc,
+    UpdatedDesc,
+}
+
+impl Sort {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "created_at" => Self::CreatedAsc,
+            "-created_at" => Self::CreatedDesc,
+            "title" => Self::TitleAsc,
+            "-title" => Self::TitleDesc,
+            "updated_at" => Self::UpdatedAsc,
+            "-updated_at" => Self::UpdatedDesc,
+            _ => return None,
+        })
+    }
+
+    /// A fixed SQL fragment: never built from user input.
+    fn order_by(self) -> &'static str {
+        match self {
+            Self::CreatedAsc => "created_at ASC, id ASC",
+            Self::CreatedDesc => "created_at DESC, id DESC",
+            Self::TitleAsc => "title ASC, id ASC",
+            Self::TitleDesc => "title DESC, id DESC",
+            Self::UpdatedAsc => "updated_at ASC, id ASC",
+            Self::UpdatedDesc => "updated_at DESC, id DESC",
+        }
+    }
+}
+
+pub struct ListQuery {
+    pub status: StatusFilter,
+    pub sort: Sort,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One page of a user's tasks and how many match in all.
+pub async fn list(db: &Db, user_id: &str, q: &ListQuery) -> Result<(Vec<Task>, i64), sqlx::Error> {
+    let completed = match q.status {
+        StatusFilter::All => None,
+        StatusFilter::Pending => Some(false),
+        StatusFilter::Completed => Some(true),
+    };
+    let filter = if completed.is_some() { "user_id = $1 AND completed = $2" } else { "user_id = $1" };
+    let (limit_at, offset_at) = if completed.is_some() { (3, 4) } else { (2, 3) };
+    let page_sql =
+        format!("SELECT {COLUMNS} FROM tasks WHERE {filter} ORDER BY {} LIMIT ${limit_at} OFFSET ${offset_at}", q.sort.order_by());
+    let count_sql = format!("SELECT COUNT(*) FROM tasks WHERE {filter}");
+    on_db!(db, |pool| {
+        let mut page = sqlx::query_as::<_, TaskRow>(&page_sql).bind(user_id);
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(user_id);
+        if let Some(c) = completed {
+            page = page.bind(c);
+            count = count.bind(c);
+        }
+        let rows = page.bind(q.limit).bind(q.offset).fetch_all(pool).await?;
+        let total = count.fetch_one(pool).await?;
+        Ok((rows.into_iter().map(to_task).collect(), total))
+    })
+}
+
+pub async fn create(db: &Db, user_id: &str, title: &str, description: &str, now: i64) -> Result<Task, sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at) \
+         VALUES ($1, $2, $3, FALSE, $4, $4) RETURNING {COLUMNS}"
+    );
+    let row: TaskRow = on_db!(db, |pool| sqlx::query_as(&sql)
+        .bind(user_id)
+        .bind(title)
+        .bind(description)
+        .bind(now)
+        .fetch_one(pool)
+        .await)?;
+    Ok(to_task(row))
+}
+
+pub async fn get(db: &Db, user_id: &str, id: i64) -> Result<Option<Task>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2");
+    let row: Option<TaskRow> = on_db!(db, |pool| sqlx::query_as(&sql).bind(id).bind(user_id).fetch_optional(pool).await)?;
+    Ok(row.map(to_task))
+}
+
+/// Sets the given fields (others unchanged); `None` if no such task of this user.
+pub async fn update(
+    db: &Db,
+    user_id: &str,
+    id: i64,
+    title: Option<&str>,
+    description: Option<&str>,
+    completed: Option<bool>,
+    now: i64,
+) -> Result<Option<Task>, sqlx::Error> {
+    let sql = format!(
+        "UPDATE tasks SET title = COALESCE($1, title), description = COALESCE($2, description), \
+         completed = COALESCE($3, completed), updated_at = $4 WHERE id = $5 AND user_id = $6 RETURNING {COLUMNS}"
+    );
+    let row: Option<TaskRow> = on_db!(db, |pool| sqlx::query_as(&sql)
+        .bind(title)
+        .bind(description)
+        .bind(completed)
+        .bind(now)
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row.map(to_task))
+}
+
+/// Flips `completed` in one statement (no read-modify-write race).
+pub async fn toggle(db: &Db, user_id: &str, id: i64, now: i64) -> Result<Option<Task>, sqlx::Error> {
+    let sql = format!(
+        "UPDATE tasks SET completed = NOT completed, updated_at = $1 WHERE id = $2 AND user_id = $3 RETURNING {COLUMNS}"
+    );
+    let row: Option<TaskRow> =
+        on_db!(db, |pool| sqlx::query_as(&sql).bind(now).bind(id).bind(user_id).fetch_optional(pool).await)?;
+    Ok(row.map(to_task))
+}
+
+/// Whether a task of this user was deleted.
+pub async fn delete(db: &Db, user_id: &str, id: i64) -> Result<bool, sqlx::Error> {
+    on_db!(db, |pool| Ok(sqlx::query("DELETE FROM tasks WHERE id = $1 AND user_id = $2")
+        .bind(id)
+        .bind(user_id)
+        .execute(pool)
+        .await?
+        .rows_affected()
+        > 0))
+}

@@ -1,0 +1,313 @@
+//! The task API through Rocket's local client with real JWTs from the auth
+//! server, on SQLite or PostgreSQL (TEST_DATABASE_URL).
+
+mod common;
+
+use common::{spawn_app, Reply, TestApp};
+use rocket::http::{ContentType, Method, Status};
+use serde_json::{json, Value};
+
+/// A signed-up user with a JWT.
+struct User {
+    id: String,
+    token: String,
+}
+
+async fn user(app: &TestApp) -> User {
+    let signed = app.sign_up().await;
+    let token = app.jwt(&signed).await;
+    User { id: signed.user_id, token }
+}
+
+fn tasks_path(user: &User) -> String {
+    format!("/api/{}/tasks", user.id)
+}
+
+async fn call(app: &TestApp, method: Method, path: &str, user: &User, body: Option<Value>) -> Reply {
+    app.call(method, path, Some(&user.token), body).await
+}
+
+// ---- the four scenarios carried over, at API level ---------------------------
+
+#[rocket::async_test]
+async fn scenario_1_no_token_is_401_with_www_authenticate() {
+    let app = spawn_app().await;
+    let ada = user(&app).await;
+
+    let reply = app.call(Method::Get, &tasks_path(&ada), None, None).await;
+
+    assert_eq!(reply.status, Status::Unauthorized);
+    assert_eq!(reply.header("WWW-Authenticate"), Some(r#"Bearer error="invalid_token""#));
+    assert_eq!(reply.json()["code"], "UNAUTHORIZED");
+}
+
+#[rocket::async_test]
+async fn scenario_2_wrong_or_expired_token_is_401() {
+    let app = spawn_app().await;
+    let ada = user(&app).await;
+    let (head, rest) = ada.token.split_once('.').unwrap();
+    let forged = format!("{head}.{}", rest.replacen(|c: char| c.is_ascii_alphabetic(), "A", 1));
+
+    for token in ["garbage", forged.as_str()] {
+        let reply = app.call(Method::Get, &tasks_path(&ada), Some(token), None).await;
+        assert_eq!(reply.status, Status::Unauthorized, "{token}");
+        assert!(reply.header("WWW-Authenticate").is_some());
+    }
+}
+
+#[rocket::async_test]
+async fn scenario_3_someone_elses_user_id_in_the_path_is_403() {
+    let app = spawn_app().await;
+    let (ada, bob) = (user(&app).await, user(&app).await);
+
+    let reply = call(&app, Method::Get, &tasks_path(&bob), &ada, None).await;
+
+    assert_eq!(reply.status, Status::Forbidden);
+    assert_eq!(reply.json()["code"], "FORBIDDEN");
+}
+
+#[rocket::async_test]
+async fn scenario_4_the_full_flow_create_list_update_toggle_delete() {
+    let app = spawn_app().await;
+    let ada = user(&app).await;
+    let path = tasks_path(&ada);
+
+    let created = call(&app, Method::Post, &path, &ada, Some(json!({"title": "  Buy milk  ", "description": "2 litres"}))).await;
+    assert_eq!(created.status, Status::Created);
+    let task = created.json();
+    assert_eq!(created.header("Location"), Some(format!("{path}/{}", task["id"]).as_str()));
+    assert_eq!(task["title"], "Buy milk", "trimmed");
+    assert_eq!(task["description"], "2 litres");
+    assert_eq!(task["completed"], false);
+    assert_eq!(task["user_id"], ada.id.as_str());
+    assert!(task["created_at"].as_str().unwrap().ends_with('Z'));
+    let item = format!("{path}/{}", task["id"]);
+
+    let listed = call(&app, Method::Get, &path, &ada, None).await;
+    assert_eq!(listed.status, Status::Ok);
+    assert_eq!(listed.header("X-Total-Count"), Some("1"));
+    assert_eq!(listed.header("Cache-Control"), Some("no-store"));
+    assert_eq!(listed.json(), json!([task]));
+
+    let got = call(&app, Method::Get, &item, &ada, None).await;
+    assert_eq!(got.json(), task);
+
+    let put = call(&app, Method::Put, &item, &ada, Some(json!({"title": "Buy oat milk", "description": "", "completed": true}))).await;
+    assert_eq!(put.status, Status::Ok);
+    assert_eq!((put.json()["title"].clone(), put.json()["completed"].clone()), (json!("Buy oat milk"), json!(true)));
+
+    let patched = call(&app, Method::Patch, &item, &ada, Some(json!({"description": "barista edition"}))).await;
+    assert_eq!(patched.json()["description"], "barista edition");
+    assert_eq!(patched.json()["title"], "Buy oat milk", "untouched fields keep their values");
+
+    let toggled = call(&app, Method::Patch, &format!("{item}/complete"), &ada, None).await;
+    assert_eq!(toggled.json()["completed"], false);
+    let toggled = call(&app, Method::Patch, &format!("{item}/complete"), &ada, None).await;
+    assert_eq!(toggled.json()["completed"], true);
+
+    let deleted = call(&app, Method::Delete, &item, &ada, None).await;
+    assert_eq!(deleted.status, Status::NoContent);
+    assert_eq!(call(&app, Method::Get, &item, &ada, None).await.status, Status::NotFound);
+    assert_eq!(call(&app, Method::Delete, &item, &ada, None).await.json()["code"], "TASK_NOT_FOUND");
+}
+
+// ---- listing ----------------------------------------------------------------
+
+#[rocket::async_test]
+async fn filters_sorting_and_pagination() {
+    let app = spawn_app().await;
+    let ada = user(&app).await;
+    let path = tasks_path(&ada);
+    let mut ids = Vec::new();
+    for title in ["b", "c", "a", "e", "d"] {
+        ids.push(app.create_task(&ada.id, &ada.token, title).await["id"].as_i64().unwrap());
+    }
+    for id in &ids[..2] {
+        call(&app, Method::Patch, &format!("{path}/{id}/complete"), &ada, None).await;
+    }
+    let titles = |r: &Reply| r.json().as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+
+    let newest_first = call(&app, Method::Get, &path, &ada, None).await;
+    assert_eq!(titles(&newest_first), ["d", "e", "a", "c", "b"], "default: -created_at");
+
+    let done = call(&app, Method::Get, &format!("{path}?status=completed&sort=title"), &ada, None).await;
+    assert_eq!(titles(&done), ["b", "c"]);
+    assert_eq!(done.header("X-Total-Count"), Some("2"));
+
+    let pending = call(&app, Method::Get, &format!("{path}?status=pending&sort=-title"), &ada, None).await;
+    assert_eq!(titles(&pending), ["e", "d", "a"]);
+
+    let page = call(&app, Method::Get, &format!("{path}?sort=title&limit=2&offset=2"), &ada, None).await;
+    assert_eq!(titles(&page), ["c", "d"]);
+    assert_eq!(page.header("X-Total-Count"), Some("5"), "the total ignores paging");
+
+    let oldest = call(&app, Method::Get, &format!("{path}?sort=created_at&limit=1"), &ada, None).await;
+    assert_eq!(titles(&oldest), ["b"]);
+}
+
+#[rocket::async_test]
+async fn out_of_range_query_values_are_422() {
+    let app = spawn_app().await;
+    let ada = user(&app).await;
+
+    for query in ["limit=0", "limit=501", "limit=x", "offset=-1", "status=foo", "sort=foo", "sort=id%3BDROP%20TABLE%20tasks"] {
+        let reply = call(&app, Method::Get, &format!("{}?{query}", tasks_path(&ada)), &ada, None).await;
+        assert_eq!(reply.status, Status::UnprocessableEntity, "{query}");
+        assert_eq!(reply.json()["code"], "VALIDATION_ERROR", "{query}");
+    }
+    let fine = call(&app, Method::Get, &format!("{}?limit=500", tasks_path(&ada)), &ada, None).await;
+    assert_eq!(fine.status, Status::Ok);
+}
+
+// ---- bad input ------------------------------------------------------------------
+
+#[rocket::async_test]
+async fn validation_errors_name_the_field() {
+    let app = spawn_app().await;
+    let ada = user(&app).await;
+    let path = tasks_path(&ada);
+    let id = app.create_task(&ada.id, &ada.token, "ok").await["id"].clone();
+
+    let cases = [
+        (Method::Post, path.clone(), json!({"title": "   "}), "title"),
+        (Method::Post, path.clone(), json!({"title": "x".repeat(201)}), "title"),
+        (Method::Post, path.clone(), json!({"title": "ok", "description": "d".repeat(2001)}), "description"),
+        (Method::Post, path.clone(), json!({"title": "ok", "owner": "someone"}), "owner"),
+        (Method::Post, path.clone(), json!({"description": "no title"}), "title"),
+        (Method::Put, format!("{path}/{id}"), json!({"title": "ok"}), "description"),
+        (Method::Patch, format!("{path}/{id}"), json!({"title": ""}), "title"),
+        (Method::Patch, format!("{path}/{id}"), json!({"completed": "yes"}), "bool"),
+    ];
+    for (method, url, body, field) in cases {
+        let reply = call(&app, method, &url, &ada, Some(body.clone())).await;
+        assert_eq!(reply.status, Status::UnprocessableEntity, "{body}");
+        let err = reply.json();
+        assert_eq!(err["code"], "VALIDATION_ERROR");
+        assert!(err["message"].as_str().unwrap().contains(field), "{body}: {}", err["message"]);
+    }
+    let max = call(&app, Method::Post, &path, &ada, Some(json!({"title": "é".repeat(200)}))).await;
+    assert_eq!(max.status, Status::Created, "200 characters (not bytes) is fine");
+}
+
+#[rocket::async_test]
+async fn malformed_json_wrong_type_and_huge_bodies_are_4xx_json() {
+    let app = spawn_app().await;
+    let ada = user(&app).await;
+    let path = tasks_path(&ada);
+    let auth = rocket::http::Header::new("Authorization", format!("Bearer {}", ada.token));
+    let send = |ct: ContentType, body: String| app.client.post(path.clone()).header(auth.clone()).header(ct).body(body).dispatch();
+
+    let malformed = Reply::from(send(ContentType::JSON, "{\"title\": ".into()).await).await;
+    assert_eq!(malformed.status, Status::BadRequest);
+    assert_eq!(malformed.json()["code"], "BAD_REQUEST");
+
+    let text = Reply::from(send(ContentType::Plain, "title=x".into()).await).await;
+    assert_eq!(text.status, Status::UnsupportedMediaType);
+
+    let form = Reply::from(send(ContentType::Form, "title=x".into()).await).await;
+    assert_eq!(form.status, Status::UnsupportedMediaType);
+
+    let huge = Reply::from(send(ContentType::JSON, json!({"title": "x", "description": "y".repeat(70_000)}).to_string()).await).await;
+    assert_eq!(huge.status, Status::PayloadTooLarge);
+    assert_eq!(huge.json()["code"], "PAYLOAD_TOO_LARGE");
+
+    let array = Reply::from(send(ContentType::JSON, "[1,2]".into()).await).await;
+    assert_eq!(array.status, Status::UnprocessableEntity);
+}
+
+#[rocket::async_test]
+async fn unknown_or_non_numeric_ids_are_json_404s() {
+    let app = spawn_app().await;
+    let ada = user(&app).await;
+
+    for id in ["999999", "abc", "1.5", "-1", "99999999999999999999999"] {
+        let reply = call(&app, Method::Get, &format!("{}/{id}", tasks_path(&ada)), &ada, None).await;
+        assert_eq!(reply.status, Status::NotFound, "{id}");
+        assert!(reply.json()["code"].as_str().unwrap().contains("NOT_FOUND"), "{id}");
+    }
+}
+
+#[rocket::async_test]
+async fn nothing_under_api_is_ever_html() {
+    let app = spawn_app().await;
+    let ada = user(&app).await;
+    let probes = [
+        (Method::Get, "/api/nope".to_owned(), None),
+        (Method::Get, tasks_path(&ada), None),
+        (Method::Post, tasks_path(&ada), Some("not json")),
+        (Method::Delete, format!("{}/x", tasks_path(&ada)), None),
+        (Method::Put, "/api/health".to_owned(), None),
+        (Method::Get, "/api/".to_owned(), None),
+    ];
+    for (method, path, body) in probes {
+        let mut req = app.client.req(method, path.clone());
+        if let Some(b) = body {
+            req = req.header(ContentType::JSON).body(b);
+        }
+        let res = req.dispatch().await;
+        assert_eq!(res.content_type(), Some(ContentType::JSON), "{method} {path}");
+    }
+}
+
+// ---- BOLA: every route x every kind of caller ----------------------------------
+
+#[rocket::async_test]
+async fn bola_matrix_every_route_and_caller_gets_the_exact_status() {
+    let app = spawn_app().await;
+    let (ada, bob) = (user(&app).await, user(&app).await);
+    let bobs_task = app.create_task(&bob.id, &bob.token, "bob's secret plan").await;
+    let bobs_id = bobs_task["id"].as_i64().unwrap();
+    let ada_path = tasks_path(&ada);
+    let bob_path = tasks_path(&bob);
+
+    type Route = (Method, &'static str, Option<Value>);
+    let routes: Vec<Route> = vec![
+        (Method::Get, "", None),
+        (Method::Post, "", Some(json!({"title": "t"}))),
+        (Method::Get, "/{id}", None),
+        (Method::Put, "/{id}", Some(json!({"title": "t", "description": "", "completed": true}))),
+        (Method::Patch, "/{id}", Some(json!({"completed": true}))),
+        (Method::Patch, "/{id}/complete", None),
+        (Method::Delete, "/{id}", None),
+    ];
+    for (method, suffix, body) in &routes {
+        let on = |base: &str| format!("{base}{}", suffix.replace("{id}", &bobs_id.to_string()));
+        // no token, bad token: 401 whatever the path
+        let none = app.call(*method, &on(&bob_path), None, body.clone()).await;
+        assert_eq!(none.status, Status::Unauthorized, "{method} {suffix} without token");
+        let bad = app.call(*method, &on(&bob_path), Some("not.a.jwt"), body.clone()).await;
+        assert_eq!(bad.status, Status::Unauthorized, "{method} {suffix} bad token");
+        // Ada's token on Bob's path: 403
+        let other = call(&app, *method, &on(&bob_path), &ada, body.clone()).await;
+        assert_eq!(other.status, Status::Forbidden, "{method} {suffix} other user's path");
+        // Ada's own path with Bob's task id: 404 (existence not revealed); list/create are hers
+        let own = call(&app, *method, &on(&ada_path), &ada, body.clone()).await;
+        let expected = match (suffix.is_empty(), *method) {
+            (true, Method::Get) => Status::Ok,
+            (true, _) => Status::Created,
+            _ => Status::NotFound,
+        };
+        assert_eq!(own.status, expected, "{method} {suffix} own path, other's task");
+        for reply in [&none, &bad, &other, &own] {
+            assert!(!reply.text.contains("secret plan") && !reply.text.contains(&bob.id), "leak in {method} {suffix}: {}", reply.text);
+        }
+    }
+    // Bob's task is untouched by all of that.
+    let still = call(&app, Method::Get, &format!("{bob_path}/{bobs_id}"), &bob, None).await;
+    assert_eq!(still.json(), bobs_task);
+}
+
+#[rocket::async_test]
+async fn lists_only_ever_contain_the_callers_tasks() {
+    let app = spawn_app().await;
+    let (ada, bob) = (user(&app).await, user(&app).await);
+    for i in 0..3 {
+        app.create_task(&ada.id, &ada.token, &format!("ada {i}")).await;
+        app.create_task(&bob.id, &bob.token, &format!("bob {i}")).await;
+    }
+
+    let list = call(&app, Method::Get, &tasks_path(&ada), &ada, None).await;
+
+    assert_eq!(list.header("X-Total-Count"), Some("3"));
+    assert!(list.json().as_array().unwrap().iter().all(|t| t["user_id"] == ada.id.as_str()));
+}

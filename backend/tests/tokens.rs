@@ -1,0 +1,235 @@
+//! The bearer guard against hostile tokens, tokens from external issuers
+//! (a Better-Auth-shaped one included) and a remote JWKS that floods,
+//! rotates and goes down.
+
+mod common;
+
+use common::jwks::{claims, now_secs, JwksServer, TestKey, EXTERNAL_ISSUER};
+use common::{app, spawn_app, TestApp};
+use rocket::http::{Method, Status};
+use serde_json::json;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine as _;
+
+const SUB: &str = "external-user-1";
+
+/// An app that trusts the external issuer's JWKS at `server`.
+async fn external_app(server: &JwksServer) -> TestApp {
+    app()
+        .set("jwks_url", server.url.clone())
+        .set("jwt_issuer", EXTERNAL_ISSUER)
+        .set("jwt_audience", EXTERNAL_ISSUER)
+        .spawn()
+        .await
+}
+
+async fn list_status(app: &TestApp, sub: &str, token: &str) -> Status {
+    app.call(Method::Get, &format!("/api/{sub}/tasks"), Some(token), None).await.status
+}
+
+fn b64(v: &serde_json::Value) -> String {
+    B64.encode(v.to_string())
+}
+
+/// `header.payload.signature` from raw parts (for tokens no library would sign).
+fn raw_token(header: serde_json::Value, payload: serde_json::Value, signature: &[u8]) -> String {
+    format!("{}.{}.{}", b64(&header), b64(&payload), B64.encode(signature))
+}
+
+fn hmac_sha256(key: &[u8], msg: &[u8]) -> Vec<u8> {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key).unwrap();
+    mac.update(msg);
+    mac.finalize().into_bytes().to_vec()
+}
+
+#[rocket::async_test]
+async fn valid_eddsa_es256_and_rs256_tokens_from_a_jwks_are_accepted() {
+    let (ed, es, rs) = (TestKey::ed25519(), TestKey::es256(), TestKey::rs256());
+    let server = JwksServer::start(&[&ed, &es, &rs], "max-age=300");
+    let app = external_app(&server).await;
+
+    for key in [&ed, &es, &rs] {
+        let status = list_status(&app, SUB, &key.sign(&claims(SUB))).await;
+        assert_eq!(status, Status::Ok, "{:?}", key.alg);
+    }
+}
+
+#[rocket::async_test]
+async fn a_token_shaped_like_real_better_auth_is_accepted() {
+    let key = TestKey::ed25519();
+    let server = JwksServer::start(&[&key], "max-age=300");
+    let app = external_app(&server).await;
+    let now = now_secs();
+    // Better Auth's JWT plugin: header {alg, kid} (no typ), the user object in the payload.
+    let payload = json!({
+        "id": SUB, "name": "Ada", "email": "ada@example.com", "emailVerified": false, "image": null,
+        "createdAt": "2026-11-01T10:00:00.000Z", "updatedAt": "2026-11-01T10:00:00.000Z",
+        "iat": now, "iss": EXTERNAL_ISSUER, "aud": EXTERNAL_ISSUER, "exp": now + 900, "sub": SUB
+    });
+    let token = key.sign_like_better_auth(&payload);
+    assert!(!String::from_utf8(B64.decode(token.split('.').next().unwrap()).unwrap()).unwrap().contains("typ"));
+
+    let created = app.call(Method::Post, &format!("/api/{SUB}/tasks"), Some(&token), Some(json!({"title": "from Better Auth"}))).await;
+
+    assert_eq!(created.status, Status::Created);
+    assert_eq!(created.json()["user_id"], SUB);
+}
+
+#[rocket::async_test]
+async fn hostile_tokens_are_all_401() {
+    let key = TestKey::ed25519();
+    let server = JwksServer::start(&[&key], "max-age=300");
+    let app = external_app(&server).await;
+    let now = now_secs();
+    let good = key.sign(&claims(SUB));
+    let (head, rest) = good.split_once('.').unwrap();
+    let (payload, signature) = rest.split_once('.').unwrap();
+    let header = |alg: &str| json!({"alg": alg, "kid": key.kid, "typ": "JWT"});
+    let signing_input = |h: &serde_json::Value| format!("{}.{}", b64(h), payload);
+    let public_x = key.jwk()["x"].as_str().unwrap().to_owned();
+    let with = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut c = claims(SUB);
+        f(&mut c);
+        key.sign(&c)
+    };
+
+    let hostile: Vec<(&str, String)> = vec![
+        ("alg none", format!("{}.{}.", b64(&header("none")), payload)),
+        ("alg none, no dot", format!("{}.{}", b64(&header("none")), payload)),
+        ("HMAC with the public key", {
+            let input = signing_input(&header("HS256"));
+            format!("{input}.{}", B64.encode(hmac_sha256(public_x.as_bytes(), input.as_bytes())))
+        }),
+        ("HMAC with the decoded public key", {
+            let input = signing_input(&header("HS256"));
+            format!("{input}.{}", B64.encode(hmac_sha256(&B64.decode(&public_x).unwrap(), input.as_bytes())))
+        }),
+        ("wrong key, right kid", TestKey::ed25519_other().sign(&claims(SUB))),
+        ("unknown kid", TestKey::ed25519().with_kid("no-such-kid").sign(&claims(SUB))),
+        ("no kid", raw_token(json!({"alg": "EdDSA", "typ": "JWT"}), claims(SUB), b"sig")),
+        ("expired", with(&|c| {
+            c["iat"] = json!(now - 7200);
+            c["exp"] = json!(now - 3600);
+        })),
+        ("not yet valid", with(&|c| c["nbf"] = json!(now + 3600))),
+        ("wrong iss", with(&|c| c["iss"] = json!("https://evil.example"))),
+        ("wrong aud", with(&|c| c["aud"] = json!("https://other-api.example"))),
+        ("missing sub", with(&|c| {
+            c.as_object_mut().unwrap().remove("sub");
+        })),
+        ("empty sub", with(&|c| c["sub"] = json!("  "))),
+        ("missing exp", with(&|c| {
+            c.as_object_mut().unwrap().remove("exp");
+        })),
+        ("tampered payload", format!("{head}.{}.{signature}", b64(&json!({"sub": "someone-else", "iss": EXTERNAL_ISSUER, "aud": EXTERNAL_ISSUER, "exp": now + 900})))),
+        ("truncated", good[..good.len() - 10].to_owned()),
+        ("signature stripped", format!("{head}.{payload}.")),
+        ("huge", format!("{head}.{}.{signature}", "A".repeat(9000))),
+        ("garbage", "!!!.???.***".to_owned()),
+        ("two parts", format!("{head}.{payload}")),
+        ("empty", String::new()),
+    ];
+    for (name, token) in hostile {
+        let sub = if name == "tampered payload" { "someone-else" } else { SUB };
+        let reply = app.call(Method::Get, &format!("/api/{sub}/tasks"), Some(&token), None).await;
+        assert_eq!(reply.status, Status::Unauthorized, "{name}");
+        assert_eq!(reply.json()["code"], "UNAUTHORIZED", "{name}");
+        assert!(reply.header("WWW-Authenticate").is_some(), "{name}");
+    }
+    assert_eq!(list_status(&app, SUB, &good).await, Status::Ok, "the untampered token still works");
+}
+
+#[rocket::async_test]
+async fn local_tokens_with_forged_headers_are_401() {
+    let app = spawn_app().await;
+    let user = app.sign_up().await;
+    let token = app.jwt(&user).await;
+    let kid = jsonwebtoken::decode_header(&token).unwrap().kid.unwrap();
+    let (_, rest) = token.split_once('.').unwrap();
+    let (payload, _) = rest.split_once('.').unwrap();
+    let x = app.jwks().await.find(&kid).map(|k| serde_json::to_value(k).unwrap()["x"].as_str().unwrap().to_owned()).unwrap();
+    let hs_header = b64(&json!({"alg": "HS256", "kid": kid, "typ": "JWT"}));
+    let hs_input = format!("{hs_header}.{payload}");
+
+    for (name, forged) in [
+        ("alg none", format!("{}.{payload}.", b64(&json!({"alg": "none", "kid": kid})))),
+        ("HMAC with the public key", format!("{hs_input}.{}", B64.encode(hmac_sha256(x.as_bytes(), hs_input.as_bytes())))),
+        ("truncated", token[..token.len() - 5].to_owned()),
+    ] {
+        assert_eq!(list_status(&app, &user.user_id, &forged).await, Status::Unauthorized, "{name}");
+    }
+    assert_eq!(list_status(&app, &user.user_id, &token).await, Status::Ok);
+}
+
+#[rocket::async_test]
+async fn a_flood_of_unknown_kids_causes_only_a_handful_of_fetches() {
+    let key = TestKey::ed25519();
+    let server = JwksServer::start(&[&key], "max-age=300");
+    let app = external_app(&server).await;
+    assert_eq!(list_status(&app, SUB, &key.sign(&claims(SUB))).await, Status::Ok);
+
+    let flood = (0..50).map(|i| {
+        let token = TestKey::ed25519().with_kid(&format!("random-{i}")).sign(&claims(SUB));
+        let app = &app;
+        async move { list_status(app, SUB, &token).await }
+    });
+    let statuses = rocket::futures::future::join_all(flood).await;
+
+    assert!(statuses.iter().all(|s| *s == Status::Unauthorized));
+    assert!(server.hits() <= 3, "{} fetches for 51 requests", server.hits());
+}
+
+#[rocket::async_test]
+async fn a_rotated_key_is_picked_up_on_its_first_token() {
+    let old = TestKey::ed25519();
+    let server = JwksServer::start(&[&old], "max-age=300");
+    let app = app()
+        .set("jwks_url", server.url.clone())
+        .set("jwt_issuer", EXTERNAL_ISSUER)
+        .set("jwt_audience", EXTERNAL_ISSUER)
+        .set("jwks_refetch_cooldown", 0)
+        .spawn()
+        .await;
+    assert_eq!(list_status(&app, SUB, &old.sign(&claims(SUB))).await, Status::Ok);
+
+    let new = TestKey::es256().with_kid("rotated-key");
+    server.serve(&[&old, &new]);
+
+    assert_eq!(list_status(&app, SUB, &new.sign(&claims(SUB))).await, Status::Ok);
+    assert_eq!(list_status(&app, SUB, &old.sign(&claims(SUB))).await, Status::Ok);
+}
+
+#[rocket::async_test]
+async fn an_outage_keeps_the_last_good_keys() {
+    let key = TestKey::ed25519();
+    // max-age=0: every request finds the cache stale and tries to refetch.
+    let server = JwksServer::start(&[&key], "max-age=0");
+    let app = app()
+        .set("jwks_url", server.url.clone())
+        .set("jwt_issuer", EXTERNAL_ISSUER)
+        .set("jwt_audience", EXTERNAL_ISSUER)
+        .set("jwks_refetch_cooldown", 0)
+        .spawn()
+        .await;
+    let token = key.sign(&claims(SUB));
+    assert_eq!(list_status(&app, SUB, &token).await, Status::Ok);
+
+    server.go_down();
+    let hits_before = server.hits();
+    assert_eq!(list_status(&app, SUB, &token).await, Status::Ok, "cached keys still verify");
+    assert!(server.hits() > hits_before, "it did try the JWKS server");
+    let unknown = TestKey::es256().with_kid("never-seen").sign(&claims(SUB));
+    assert_eq!(list_status(&app, SUB, &unknown).await, Status::Unauthorized, "unknown kid during an outage: 401, not 503");
+}
+
+#[rocket::async_test]
+async fn jwks_server_down_from_the_start_means_401_not_500() {
+    let key = TestKey::ed25519();
+    let server = JwksServer::start(&[&key], "max-age=300");
+    server.go_down();
+    let app = external_app(&server).await;
+
+    assert_eq!(list_status(&app, SUB, &key.sign(&claims(SUB))).await, Status::Unauthorized);
+}
