@@ -13,11 +13,15 @@ use crate::error::{ApiError, AppResult};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
+#[utoipa::path(get, path = "/api/health", tag = "health", responses((status = 200, description = "The process is up", body = Health)))]
 #[get("/health")]
 fn health() -> Json<Health> {
     Json(Health::ok())
 }
 
+#[utoipa::path(get, path = "/api/ready", tag = "health", responses(
+    (status = 200, description = "The database answers", body = Health),
+    (status = 503, description = "The database does not answer", body = shared::ErrorBody)))]
 #[get("/ready")]
 async fn ready(db: &State<Db>) -> AppResult<Json<Health>> {
     let db: &Db = db;

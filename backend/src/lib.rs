@@ -5,10 +5,12 @@ pub mod auth;
 pub mod bearer;
 pub mod body;
 pub mod config;
+pub mod cors;
 pub mod db;
 pub mod error;
 pub mod health;
 pub mod logging;
+pub mod openapi;
 pub mod request_log;
 pub mod tasks;
 pub mod web;
@@ -28,16 +30,19 @@ pub fn rocket_from(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
     let settings = Settings::from_figment(&figment)?;
     let auth = auth::AuthState::from_settings(&settings)?;
     let bearer = bearer::BearerState::from_settings(&settings);
+    let cors = cors::fairing(&settings)?;
     let figment = figment.merge(("databases.todo.url", settings.database_url.clone()));
     Ok(rocket::custom(figment)
         .manage(settings)
         .attach(request_log::RequestLog)
+        .attach(cors)
         .attach(db::stage())
         .attach(error::stage())
         .attach(health::stage())
         .attach(auth::stage(auth))
         .manage(bearer)
         .attach(tasks::stage())
+        .attach(openapi::stage())
         .attach(web::stage()))
 }
 

@@ -139,3 +139,51 @@ async fn unreachable_database_fails_start_up_instead_of_serving_errors() {
     let line = backend::launch_error_line(&err);
     assert!(line.contains("Database"), "{line}");
 }
+
+#[rocket::async_test]
+async fn cors_preflight_allows_listed_origins_with_credentials() {
+    let app = spawn_app().await;
+
+    let res = app
+        .client
+        .options("/api/someone/tasks")
+        .header(Header::new("Origin", "http://localhost:3000"))
+        .header(Header::new("Access-Control-Request-Method", "POST"))
+        .header(Header::new("Access-Control-Request-Headers", "authorization, content-type"))
+        .dispatch()
+        .await;
+
+    assert!(res.status().class().is_success(), "{}", res.status());
+    assert_eq!(res.headers().get_one("Access-Control-Allow-Origin"), Some("http://localhost:3000"));
+    assert_eq!(res.headers().get_one("Access-Control-Allow-Credentials"), Some("true"));
+    let allowed = res.headers().get_one("Access-Control-Allow-Headers").unwrap_or_default().to_lowercase();
+    assert!(allowed.contains("authorization"), "{allowed}");
+}
+
+#[rocket::async_test]
+async fn cors_refuses_unlisted_origins_and_exposes_headers_to_listed_ones() {
+    let app = spawn_app().await;
+
+    let evil = app
+        .client
+        .options("/api/someone/tasks")
+        .header(Header::new("Origin", "https://evil.example"))
+        .header(Header::new("Access-Control-Request-Method", "GET"))
+        .dispatch()
+        .await;
+    assert!(evil.headers().get_one("Access-Control-Allow-Origin").is_none());
+
+    let ok = app.client.get("/api/health").header(Header::new("Origin", "http://localhost:3000")).dispatch().await;
+    assert_eq!(ok.headers().get_one("Access-Control-Allow-Origin"), Some("http://localhost:3000"));
+    let exposed = ok.headers().get_one("Access-Control-Expose-Headers").unwrap_or_default().to_lowercase();
+    assert!(exposed.contains("x-total-count") && exposed.contains("set-auth-jwt"), "{exposed}");
+}
+
+#[rocket::async_test]
+async fn same_origin_requests_pass_cors_whatever_cors_origins_says() {
+    let app = app().with_spa().set("cors_origins", "https://spa.example").set("better_auth_url", "https://todo.example").spawn().await;
+
+    let res = app.client.get("/api/health").header(Header::new("Origin", "https://todo.example")).dispatch().await;
+
+    assert_eq!(res.status(), Status::Ok);
+}

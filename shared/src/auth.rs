@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// `POST /api/auth/sign-up/email`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SignUpRequest {
     pub name: String,
@@ -19,6 +20,7 @@ pub struct SignUpRequest {
 
 /// `POST /api/auth/sign-in/email`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SignInRequest {
     pub email: String,
@@ -31,6 +33,7 @@ pub struct SignInRequest {
 
 /// A user as the auth server returns it. Timestamps RFC 3339.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: String,
@@ -44,6 +47,7 @@ pub struct User {
 
 /// A session as `get-session` returns it (never the token itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     pub id: String,
@@ -57,6 +61,7 @@ pub struct Session {
 
 /// Body of a successful sign-up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignUpResponse {
     pub token: String,
     pub user: User,
@@ -64,6 +69,7 @@ pub struct SignUpResponse {
 
 /// Body of a successful sign-in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignInResponse {
     pub redirect: bool,
     pub token: String,
@@ -74,6 +80,7 @@ pub struct SignInResponse {
 
 /// Body of `get-session` when signed in (signed out: JSON `null`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionResponse {
     pub session: Session,
     pub user: User,
@@ -81,18 +88,21 @@ pub struct SessionResponse {
 
 /// Body of `GET /api/auth/token`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenResponse {
     pub token: String,
 }
 
 /// Body of `POST /api/auth/sign-out`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignOutResponse {
     pub success: bool,
 }
 
 /// Claims of the JWTs this server mints (DESIGN.md §3.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Claims {
     pub sub: String,
     pub iss: String,

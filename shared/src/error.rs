@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// `{"message": "...", "code": "..."}` — Better Auth's error shape, used by
 /// the auth server and the task API alike.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// Human-readable, safe to show to a user; never contains secrets.
     pub message: String,

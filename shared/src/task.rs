@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A task as the API returns it. Timestamps are RFC 3339 UTC strings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Task {
     pub id: i64,
     pub user_id: String,
@@ -16,15 +17,19 @@ pub struct Task {
 
 /// `POST /api/<user_id>/tasks`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateTask {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub description: Option<String>,
 }
 
 /// `PUT /api/<user_id>/tasks/<id>`: every field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReplaceTask {
     pub title: String,
@@ -34,6 +39,7 @@ pub struct ReplaceTask {
 
 /// `PATCH /api/<user_id>/tasks/<id>`: any subset.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PatchTask {
     #[serde(default, skip_serializing_if = "Option::is_none")]

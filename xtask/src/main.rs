@@ -1,6 +1,7 @@
 //! `cargo xtask run`: install what is missing, build the SPA, start the app.
 //! `cargo xtask test`: install test tools, then every suite, with a summary.
 
+mod compat;
 mod tools;
 
 use std::env;
@@ -79,7 +80,7 @@ pub fn run_status(cmd: &mut Command) -> Result<(), String> {
     }
 }
 
-fn cargo() -> Command {
+pub fn cargo() -> Command {
     Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
@@ -168,6 +169,12 @@ fn test(root: &Path) -> ExitCode {
                 .env("WASM_BINDGEN_TEST_TIMEOUT", "60"),
         )),
         Err(e) => Outcome::Skipped(e.clone()),
+    });
+    suite("compat: the official Better Auth JS client against the server", &mut || {
+        match tools.version_of_npm() {
+            Some(_) => to_outcome(compat::run(root, &tools)),
+            None => Outcome::Skipped("npm is not installed (Debian: apt-get install nodejs npm)".into()),
+        }
     });
     suite("end-to-end: Chromium against Rocket serving dist/", &mut || match &browser {
         Ok(b) => to_outcome(build_spa(&tools).and_then(|()| {

@@ -48,6 +48,10 @@ impl Tools {
         env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
     }
 
+    pub fn version_of_npm(&self) -> Option<String> {
+        self.version_of("npm")
+    }
+
     /// First line of `program --version`, if it runs.
     fn version_of(&self, program: &str) -> Option<String> {
         let out = self.command(program).arg("--version").stderr(Stdio::null()).output().ok()?;

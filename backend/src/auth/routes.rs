@@ -9,6 +9,7 @@ use shared::auth::{
     SignUpResponse, TokenResponse,
 };
 use shared::error::codes;
+use shared::ErrorBody;
 use shared::limits::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 
 use super::crypto::{hash_token, random_id, random_token};
@@ -101,6 +102,16 @@ async fn start_session(
     Ok(token)
 }
 
+#[utoipa::path(post, path = "/api/auth/sign-up/email", tag = "auth", request_body = SignUpRequest,
+    responses(
+        (status = 200, description = "Signed up and signed in; sets the session cookie", body = SignUpResponse),
+        (status = 400, description = "PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, INVALID_EMAIL, VALIDATION_ERROR or malformed JSON", body = ErrorBody),
+        (status = 403, description = "INVALID_ORIGIN, MISSING_OR_NULL_ORIGIN or INVALID_CALLBACKURL", body = ErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 422, description = "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody, headers(("Retry-After" = i64))),
+    ))]
 #[post("/sign-up/email", data = "<body>")]
 async fn sign_up(
     _origin: TrustedOrigin,
@@ -143,6 +154,16 @@ async fn sign_up(
     Ok(Json(SignUpResponse { token, user: user.to_dto() }))
 }
 
+#[utoipa::path(post, path = "/api/auth/sign-in/email", tag = "auth", request_body = SignInRequest,
+    responses(
+        (status = 200, description = "Signed in; sets the session cookie", body = SignInResponse),
+        (status = 400, description = "INVALID_EMAIL, VALIDATION_ERROR or malformed JSON", body = ErrorBody),
+        (status = 401, description = "INVALID_EMAIL_OR_PASSWORD", body = ErrorBody),
+        (status = 403, description = "INVALID_ORIGIN or INVALID_CALLBACKURL", body = ErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody, headers(("Retry-After" = i64))),
+    ))]
 #[post("/sign-in/email", data = "<body>")]
 async fn sign_in(
     _origin: TrustedOrigin,
@@ -210,6 +231,9 @@ async fn mint_for(auth: &AuthState, db: &Db, user: &UserRow) -> AppResult<String
     Ok(mint(&signer, &claims))
 }
 
+#[utoipa::path(get, path = "/api/auth/get-session", tag = "auth",
+    responses((status = 200, description = "The session and user, or `null` when signed out; a JWT in `set-auth-jwt` when signed in",
+        body = Option<SessionResponse>, headers(("set-auth-jwt" = String)))))]
 #[get("/get-session")]
 async fn get_session(
     session: MaybeSession,
@@ -227,6 +251,12 @@ async fn get_session(
     Ok(WithHeaders(Json(body), headers))
 }
 
+#[utoipa::path(post, path = "/api/auth/sign-out", tag = "auth",
+    responses(
+        (status = 200, description = "Session deleted, cookie expired", body = SignOutResponse),
+        (status = 400, description = "FAILED_TO_GET_SESSION: no session", body = ErrorBody),
+        (status = 403, description = "INVALID_ORIGIN or MISSING_OR_NULL_ORIGIN", body = ErrorBody),
+    ))]
 #[post("/sign-out")]
 async fn sign_out(
     _origin: TrustedOrigin,
@@ -243,12 +273,19 @@ async fn sign_out(
     Ok(Json(SignOutResponse { success: true }))
 }
 
+#[utoipa::path(get, path = "/api/auth/token", tag = "auth",
+    responses(
+        (status = 200, description = "An EdDSA JWT valid for 15 minutes", body = TokenResponse),
+        (status = 401, description = "No session", body = ErrorBody),
+    ))]
 #[get("/token")]
 async fn token(session: RequireSession, auth: &State<AuthState>, db: &State<Db>) -> AppResult<WithHeaders<Json<TokenResponse>>> {
     let token = mint_for(auth, db, &session.0.user).await?;
     Ok(WithHeaders(Json(TokenResponse { token }), vec![Header::new("Cache-Control", "no-store")]))
 }
 
+#[utoipa::path(get, path = "/api/auth/jwks", tag = "auth",
+    responses((status = 200, description = "The public signing keys (Ed25519 JWKs)", body = Object)))]
 #[get("/jwks")]
 async fn jwks(auth: &State<AuthState>, db: &State<Db>) -> AppResult<WithHeaders<Json<serde_json::Value>>> {
     let keys = auth.keys.public_keys(db).await.map_err(|e| {

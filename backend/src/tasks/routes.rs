@@ -8,7 +8,7 @@ use rocket::{delete, get, patch, post, put, routes, Route, State};
 use shared::error::codes;
 use shared::limits::{LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX};
 use shared::task::{validate_description, validate_title, CreateTask, PatchTask, ReplaceTask, StatusFilter};
-use shared::Task;
+use shared::{ErrorBody, Task};
 
 use super::store::{self, ListQuery, Sort};
 use crate::auth::routes::WithHeaders;
@@ -79,6 +79,20 @@ fn no_store() -> Header<'static> {
     Header::new("Cache-Control", "no-store")
 }
 
+#[utoipa::path(get, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
+    params(
+        ("user_id" = String, Path, description = "Must equal the token's `sub`"),
+        ("status" = Option<String>, Query, description = "all | pending | completed (default all)"),
+        ("sort" = Option<String>, Query, description = "created_at | -created_at | title | -title | updated_at | -updated_at (default -created_at)"),
+        ("limit" = Option<i64>, Query, description = "1..=500, default 100", minimum = 1, maximum = 500),
+        ("offset" = Option<i64>, Query, description = "default 0", minimum = 0),
+    ),
+    responses(
+        (status = 200, description = "One page of the user's tasks", body = [Task], headers(("X-Total-Count" = i64, description = "Tasks matching the filter, all pages"))),
+        (status = 401, description = "Missing, invalid or expired bearer token", body = ErrorBody, headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "The token is another user's", body = ErrorBody),
+        (status = 422, description = "Unknown or out-of-range query value", body = ErrorBody),
+    ))]
 #[get("/<_user_id>/tasks?<status>&<sort>&<limit>&<offset>")]
 async fn list(
     owner: Owner,
@@ -94,6 +108,18 @@ async fn list(
     Ok(WithHeaders(Json(tasks), vec![Header::new("X-Total-Count", total.to_string()), no_store()]))
 }
 
+#[utoipa::path(post, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Must equal the token's `sub`")),
+    request_body = CreateTask,
+    responses(
+        (status = 201, description = "Created", body = Task, headers(("Location" = String))),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired bearer token", body = ErrorBody, headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "The token is another user's", body = ErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 422, description = "Invalid title/description or unknown field", body = ErrorBody),
+    ))]
 #[post("/<_user_id>/tasks", data = "<body>")]
 async fn create(owner: Owner, _user_id: &str, db: &State<Db>, body: JsonBody<CreateTask>) -> AppResult<WithHeaders<Created<Json<Task>>>> {
     let body = body.into_inner();
@@ -104,12 +130,22 @@ async fn create(owner: Owner, _user_id: &str, db: &State<Db>, body: JsonBody<Cre
     Ok(WithHeaders(Created::new(location).body(Json(task)), vec![no_store()]))
 }
 
+#[utoipa::path(get, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("user_id" = String, Path, description = "Must equal the token's `sub`"), ("id" = i64, Path, description = "Task id")),
+    responses((status = 200, description = "The task", body = Task), (status = 401, description = "Missing, invalid or expired bearer token", body = ErrorBody, headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "The token is another user's", body = ErrorBody), (status = 404, description = "No such task of this user", body = ErrorBody)))]
 #[get("/<_user_id>/tasks/<id>")]
 async fn read(owner: Owner, _user_id: &str, id: i64, db: &State<Db>) -> AppResult<WithHeaders<Json<Task>>> {
     let task = store::get(db, &owner.user_id, id).await.map_err(db_error)?.ok_or_else(not_found)?;
     Ok(WithHeaders(Json(task), vec![no_store()]))
 }
 
+#[utoipa::path(put, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("user_id" = String, Path, description = "Must equal the token's `sub`"), ("id" = i64, Path, description = "Task id")),
+    request_body = ReplaceTask,
+    responses((status = 200, description = "Replaced", body = Task), (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 422, description = "Invalid field or unknown field", body = ErrorBody), (status = 401, description = "Missing, invalid or expired bearer token", body = ErrorBody, headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "The token is another user's", body = ErrorBody), (status = 404, description = "No such task of this user", body = ErrorBody)))]
 #[put("/<_user_id>/tasks/<id>", data = "<body>")]
 async fn replace(owner: Owner, _user_id: &str, id: i64, db: &State<Db>, body: JsonBody<ReplaceTask>) -> AppResult<WithHeaders<Json<Task>>> {
     let body = body.into_inner();
@@ -121,6 +157,13 @@ async fn replace(owner: Owner, _user_id: &str, id: i64, db: &State<Db>, body: Js
     Ok(WithHeaders(Json(task), vec![no_store()]))
 }
 
+#[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("user_id" = String, Path, description = "Must equal the token's `sub`"), ("id" = i64, Path, description = "Task id")),
+    request_body = PatchTask,
+    responses((status = 200, description = "Updated", body = Task), (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 422, description = "Invalid field or unknown field", body = ErrorBody), (status = 401, description = "Missing, invalid or expired bearer token", body = ErrorBody, headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "The token is another user's", body = ErrorBody), (status = 404, description = "No such task of this user", body = ErrorBody)))]
 #[patch("/<_user_id>/tasks/<id>", data = "<body>")]
 async fn update(owner: Owner, _user_id: &str, id: i64, db: &State<Db>, body: JsonBody<PatchTask>) -> AppResult<WithHeaders<Json<Task>>> {
     let body = body.into_inner();
@@ -133,12 +176,18 @@ async fn update(owner: Owner, _user_id: &str, id: i64, db: &State<Db>, body: Jso
     Ok(WithHeaders(Json(task), vec![no_store()]))
 }
 
+#[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}/complete", tag = "tasks", security(("bearer" = [])), params(("user_id" = String, Path, description = "Must equal the token's `sub`"), ("id" = i64, Path, description = "Task id")),
+    responses((status = 200, description = "`completed` flipped", body = Task), (status = 401, description = "Missing, invalid or expired bearer token", body = ErrorBody, headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "The token is another user's", body = ErrorBody), (status = 404, description = "No such task of this user", body = ErrorBody)))]
 #[patch("/<_user_id>/tasks/<id>/complete")]
 async fn toggle(owner: Owner, _user_id: &str, id: i64, db: &State<Db>) -> AppResult<WithHeaders<Json<Task>>> {
     let task = store::toggle(db, &owner.user_id, id, now_millis()).await.map_err(db_error)?.ok_or_else(not_found)?;
     Ok(WithHeaders(Json(task), vec![no_store()]))
 }
 
+#[utoipa::path(delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("user_id" = String, Path, description = "Must equal the token's `sub`"), ("id" = i64, Path, description = "Task id")),
+    responses((status = 204, description = "Deleted"), (status = 401, description = "Missing, invalid or expired bearer token", body = ErrorBody, headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "The token is another user's", body = ErrorBody), (status = 404, description = "No such task of this user", body = ErrorBody)))]
 #[delete("/<_user_id>/tasks/<id>")]
 async fn remove(owner: Owner, _user_id: &str, id: i64, db: &State<Db>) -> AppResult<Status> {
     if store::delete(db, &owner.user_id, id).await.map_err(db_error)? {

@@ -1,0 +1,199 @@
+// Drives the official Better Auth JS client (better-auth/client + jwtClient)
+// against our server: sign-up -> sign-in -> get-session -> token -> JWKS
+// verification -> sign-out -> get-session (null).
+//
+// Usage: AUTH_BASE_URL=http://localhost:18080 node client-flow.mjs
+//
+// Node's fetch has no cookie jar, so the client's fetchOptions hooks keep one:
+// onResponse stores every Set-Cookie (and forgets expired ones), onRequest
+// sends the stored cookies plus an Origin header equal to the base URL's
+// origin, as a browser on that origin would.
+
+import { createAuthClient } from "better-auth/client";
+import { jwtClient } from "better-auth/client/plugins";
+import { createLocalJWKSet, jwtVerify } from "jose";
+
+const BASE = process.env.AUTH_BASE_URL;
+if (!BASE) {
+	console.error("FAIL: set AUTH_BASE_URL (e.g. http://localhost:18080)");
+	process.exit(2);
+}
+const ORIGIN = new URL(BASE).origin;
+const VERBOSE = !!process.env.VERBOSE;
+
+/** name -> value of every live cookie the server has set. */
+const jar = new Map();
+/** The last response any client call received (for headers and diagnostics). */
+let lastResponse = null;
+let lastRequest = null;
+
+function storeSetCookies(response) {
+	for (const line of response.headers.getSetCookie()) {
+		const [pair, ...attrs] = line.split(";");
+		const eq = pair.indexOf("=");
+		if (eq < 0) continue;
+		const name = pair.slice(0, eq).trim();
+		const value = pair.slice(eq + 1).trim();
+		const expired = attrs.some((a) => {
+			const [k, v = ""] = a.trim().split("=");
+			if (k.toLowerCase() === "max-age") return Number(v) <= 0;
+			if (k.toLowerCase() === "expires") return Date.parse(v) <= Date.now();
+			return false;
+		});
+		if (expired || value === "") jar.delete(name);
+		else jar.set(name, value);
+	}
+}
+
+const client = createAuthClient({
+	baseURL: BASE,
+	plugins: [jwtClient()],
+	fetchOptions: {
+		onRequest(ctx) {
+			if (jar.size) ctx.headers.set("cookie", [...jar].map(([k, v]) => `${k}=${v}`).join("; "));
+			ctx.headers.set("origin", ORIGIN);
+			lastRequest = ctx;
+			if (VERBOSE) {
+				console.error(`  > ${ctx.method} ${ctx.url}`);
+				ctx.headers.forEach((v, k) => console.error(`  >   ${k}: ${v}`));
+				if (ctx.body) console.error(`  >   body: ${ctx.body}`);
+			}
+			return ctx;
+		},
+		onResponse(ctx) {
+			storeSetCookies(ctx.response);
+			lastResponse = ctx.response;
+			if (VERBOSE) {
+				console.error(`  < ${ctx.response.status}`);
+				ctx.response.headers.forEach((v, k) => console.error(`  <   ${k}: ${v}`));
+			}
+		},
+	},
+});
+
+let step = 0;
+function ok(msg) {
+	console.log(`ok ${++step} - ${msg}`);
+}
+function fail(msg, extra) {
+	console.log(`FAIL ${++step} - ${msg}`);
+	if (lastRequest) {
+		console.log(`  request: ${lastRequest.method} ${lastRequest.url}`);
+		const h = {};
+		lastRequest.headers.forEach((v, k) => (h[k] = v));
+		console.log(`  request headers: ${JSON.stringify(h)}`);
+		if (lastRequest.body) console.log(`  request body: ${lastRequest.body}`);
+	}
+	if (lastResponse) console.log(`  response status: ${lastResponse.status}`);
+	if (extra !== undefined) console.log(`  detail: ${typeof extra === "string" ? extra : JSON.stringify(extra)}`);
+	process.exit(1);
+}
+/** Unwraps a { data, error } result, failing the run on error. */
+function expectData(res, what) {
+	if (res.error) fail(`${what}: server returned an error`, res.error);
+	return res.data;
+}
+
+const email = `compat-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+const password = "compat-Password-123!";
+const name = "Compat Tester";
+
+// 1. sign up
+{
+	const data = expectData(await client.signUp.email({ name, email, password }), "signUp.email");
+	if (data?.user?.email !== email) fail("signUp.email: response has no matching user.email", data);
+	ok(`signUp.email created ${email} (user id ${data.user.id}, token ${data.token ? "present" : "null"})`);
+}
+
+// Start sign-in from a clean jar, so the session really comes from sign-in.
+jar.clear();
+
+// 2. sign in
+{
+	const data = expectData(await client.signIn.email({ email, password, rememberMe: true }), "signIn.email");
+	if (data?.user?.email !== email) fail("signIn.email: response has no matching user.email", data);
+	if (!jar.has("better-auth.session_token")) fail("signIn.email: no better-auth.session_token cookie was set", [...jar.keys()]);
+	ok(`signIn.email ok; cookies now: ${[...jar.keys()].join(", ")}`);
+}
+
+// 3. get session (+ set-auth-jwt header, as documented for the JWT plugin)
+let headerJwt = null;
+{
+	const res = await client.getSession({
+		fetchOptions: {
+			onSuccess(ctx) {
+				headerJwt = ctx.response.headers.get("set-auth-jwt");
+			},
+		},
+	});
+	const data = expectData(res, "getSession");
+	if (!data) fail("getSession: returned null while signed in");
+	if (data.user?.email !== email) fail("getSession: user.email mismatch", data);
+	if (!data.session?.id) fail("getSession: session object lacks id", data.session);
+	if (data.session.userId !== data.user.id) fail("getSession: session.userId does not match user.id", data);
+	if (!(data.session.expiresAt instanceof Date)) fail("getSession: session.expiresAt was not parsed as a date", data.session);
+	// Better Auth's Session type has `token`; the server stores only a hash of it, so it is
+	// reported here rather than asserted (no client code path reads it at runtime).
+	const tokenNote = "token" in data.session ? "present" : "absent";
+	ok(`getSession user=${data.user.email} session=${data.session.id} session.token=${tokenNote} set-auth-jwt=${headerJwt ? "present" : "absent"}`);
+}
+
+// 4. token (jwtClient; /token is not a plugin action, so the client's proxy issues GET /token)
+let token;
+{
+	const data = expectData(await client.token(), "token");
+	token = data?.token;
+	if (typeof token !== "string" || token.split(".").length !== 3) fail("token: response has no compact JWT in .token", data);
+	ok(`token returned a JWT (${token.length} chars)`);
+}
+
+// 5. JWKS + signature verification with jose
+{
+	const res = await fetch(`${ORIGIN}/api/auth/jwks`);
+	if (!res.ok) fail(`GET /api/auth/jwks answered ${res.status}`, await res.text());
+	const jwks = await res.json();
+	if (!Array.isArray(jwks?.keys) || jwks.keys.length === 0) fail("jwks: no keys", jwks);
+	const keySet = createLocalJWKSet(jwks);
+	const verified = [];
+	for (const [label, jwt] of [
+		["token", token],
+		["set-auth-jwt", headerJwt],
+	]) {
+		if (!jwt) continue;
+		try {
+			const { payload, protectedHeader } = await jwtVerify(jwt, keySet, { issuer: ORIGIN, audience: ORIGIN });
+			if (payload.email !== undefined && payload.email !== email) fail(`${label}: JWT email claim mismatch`, payload);
+			verified.push(`${label} (alg ${protectedHeader.alg}, kid ${protectedHeader.kid}, sub ${payload.sub})`);
+		} catch (e) {
+			fail(`${label}: JWT verification failed: ${e.code ?? ""} ${e.message}`);
+		}
+	}
+	ok(`jwks has ${jwks.keys.length} key(s); verified iss/aud=${ORIGIN}: ${verified.join("; ")}`);
+}
+
+// 6. sign out
+const oldSessionCookie = jar.get("better-auth.session_token");
+{
+	const data = expectData(await client.signOut(), "signOut");
+	if (data?.success !== true) fail("signOut: expected { success: true }", data);
+	if (jar.has("better-auth.session_token")) fail("signOut: session cookie was not cleared");
+	ok(`signOut ok; cookies left: ${[...jar.keys()].join(", ") || "(none)"}`);
+}
+
+// 7. session is gone
+{
+	const data = expectData(await client.getSession(), "getSession after signOut");
+	if (data !== null) fail("getSession after signOut: expected null", data);
+	ok("getSession after signOut returned null");
+}
+
+// 8. the signed-out session token is revoked server-side, not just forgotten
+{
+	jar.set("better-auth.session_token", oldSessionCookie);
+	const data = expectData(await client.getSession(), "getSession with the old session cookie");
+	if (data !== null) fail("getSession with the signed-out session cookie: expected null", data);
+	jar.delete("better-auth.session_token");
+	ok("getSession with the signed-out session cookie returned null");
+}
+
+console.log("PASS: full Better Auth client flow succeeded");
