@@ -117,11 +117,12 @@ pub fn sqlite_file(url: &str) -> Option<String> {
 }
 
 async fn migrate(rocket: Rocket<Build>) -> Result<Rocket<Build>, Rocket<Build>> {
-    let db = match (SqliteDb::fetch(&rocket), PgDb::fetch(&rocket)) {
-        (Some(sqlite), _) => Db::Sqlite((**sqlite).clone()),
-        (None, Some(pg)) => Db::Postgres((**pg).clone()),
-        (None, None) => return Err(rocket),
+    let engine = rocket.state::<Settings>().map(|s| s.engine).unwrap_or(Engine::Sqlite);
+    let db = match engine {
+        Engine::Sqlite => SqliteDb::fetch(&rocket).map(|pool| Db::Sqlite((**pool).clone())),
+        Engine::Postgres => PgDb::fetch(&rocket).map(|pool| Db::Postgres((**pool).clone())),
     };
+    let Some(db) = db else { return Err(rocket) };
     match run_migrations(&db).await {
         Ok(0) => {}
         Ok(n) => tracing::info!("applied {n} database migration(s)"),

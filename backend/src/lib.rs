@@ -30,7 +30,7 @@ pub fn rocket_from(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
     let settings = Settings::from_figment(&figment)?;
     let auth = auth::AuthState::from_settings(&settings)?;
     let bearer = bearer::BearerState::from_settings(&settings);
-    let cors = cors::fairing(&settings)?;
+    let cors = cors::stage(&settings);
     let figment = figment.merge(("databases.todo.url", settings.database_url.clone()));
     Ok(rocket::custom(figment)
         .manage(settings)

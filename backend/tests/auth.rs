@@ -196,7 +196,8 @@ async fn sign_out_ends_the_session_everywhere() {
 
 #[rocket::async_test]
 async fn csrf_origin_check_guards_cookie_bearing_posts() {
-    let app = spawn_app().await;
+    // spa.example may call cross-origin (CORS) but is not trusted for cookie-bearing posts.
+    let app = app().set("cors_origins", "http://localhost:3000,https://spa.example").spawn().await;
     let user = app.sign_up().await;
     let sign_out = |origin: Option<&'static str>| {
         let mut req = app.client.post("/api/auth/sign-out").cookie(Cookie::new(COOKIE, user.cookie.clone()));
@@ -210,10 +211,13 @@ async fn csrf_origin_check_guards_cookie_bearing_posts() {
     assert_eq!(res.status(), Status::Forbidden);
     assert_eq!(json_body(res).await["code"], "MISSING_OR_NULL_ORIGIN");
     let res = sign_out(Some("null")).await;
-    assert_eq!(json_body(res).await["code"], "MISSING_OR_NULL_ORIGIN");
-    let res = sign_out(Some("https://evil.example")).await;
+    assert_eq!(res.status(), Status::Forbidden, "an opaque origin is refused (by CORS already)");
+    let res = sign_out(Some("https://spa.example")).await;
     assert_eq!(res.status(), Status::Forbidden);
     assert_eq!(json_body(res).await["code"], "INVALID_ORIGIN");
+    let res = sign_out(Some("https://evil.example")).await;
+    assert_eq!(res.status(), Status::Forbidden, "not even allowed by CORS");
+    assert_eq!(res.content_type(), Some(ContentType::JSON));
 
     // Still signed in after all that; a trusted origin (TRUSTED_ORIGINS) works.
     let res = app.get_with_cookie("/api/auth/get-session", &user.cookie).await;
@@ -224,11 +228,12 @@ async fn csrf_origin_check_guards_cookie_bearing_posts() {
         .client
         .post("/api/auth/sign-in/email")
         .header(ContentType::JSON)
-        .header(Header::new("Origin", "https://evil.example"))
+        .header(Header::new("Origin", "https://spa.example"))
         .body(json!({"email": user.email, "password": PASSWORD}).to_string())
         .dispatch()
         .await;
-    assert_eq!(res.status(), Status::Forbidden, "login CSRF from a foreign page");
+    assert_eq!(res.status(), Status::Forbidden, "login CSRF from an untrusted page");
+    assert_eq!(json_body(res).await["code"], "INVALID_ORIGIN");
 }
 
 #[rocket::async_test]

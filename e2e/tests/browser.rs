@@ -140,12 +140,10 @@ async fn deep_link_loads_the_app_and_shows_the_api_health() {
     let browser = driver.browser().await;
 
     browser.goto(&format!("{}/tasks", server.base_url)).await.expect("navigate");
-    let status = browser
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("[data-testid=server-status].status-up"))
-        .await
-        .expect("the health badge turns green");
+    let status = match browser.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=server-status].status-up")).await {
+        Ok(element) => element,
+        Err(e) => panic!("the health badge did not turn green ({e}); page: {}", browser.source().await.unwrap_or_default()),
+    };
     let status_text = status.text().await.expect("status text");
     let heading = browser.find(Locator::Css("main h1")).await.expect("page heading").text().await.unwrap();
     let title = browser.title().await.unwrap();
