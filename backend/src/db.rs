@@ -118,9 +118,10 @@ pub fn sqlite_file(url: &str) -> Option<String> {
 
 async fn migrate(rocket: Rocket<Build>) -> Result<Rocket<Build>, Rocket<Build>> {
     let engine = rocket.state::<Settings>().map(|s| s.engine).unwrap_or(Engine::Sqlite);
+    // `state`, not `fetch`: if the pool failed to start, that is already logged.
     let db = match engine {
-        Engine::Sqlite => SqliteDb::fetch(&rocket).map(|pool| Db::Sqlite((**pool).clone())),
-        Engine::Postgres => PgDb::fetch(&rocket).map(|pool| Db::Postgres((**pool).clone())),
+        Engine::Sqlite => rocket.state::<SqliteDb>().map(|pool| Db::Sqlite((**pool).clone())),
+        Engine::Postgres => rocket.state::<PgDb>().map(|pool| Db::Postgres((**pool).clone())),
     };
     let Some(db) = db else { return Err(rocket) };
     match run_migrations(&db).await {

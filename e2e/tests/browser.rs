@@ -133,21 +133,32 @@ impl Drop for TempDir {
     }
 }
 
+/// Runs `check` in a fresh browser session and always ends the session
+/// (a failed check must not leave Chromium running), then reports.
+async fn in_browser<T>(driver: &Driver, check: impl AsyncFnOnce(&Client) -> Result<T, String>) -> T {
+    let browser = driver.browser().await;
+    let result = check(&browser).await;
+    let _ = browser.close().await;
+    result.unwrap_or_else(|e| panic!("{e}"))
+}
+
 #[rocket::async_test]
 async fn deep_link_loads_the_app_and_shows_the_api_health() {
     let server = Server::start().await;
     let driver = Driver::start().await;
-    let browser = driver.browser().await;
 
-    browser.goto(&format!("{}/tasks", server.base_url)).await.expect("navigate");
-    let status = match browser.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=server-status].status-up")).await {
-        Ok(element) => element,
-        Err(e) => panic!("the health badge did not turn green ({e}); page: {}", browser.source().await.unwrap_or_default()),
-    };
-    let status_text = status.text().await.expect("status text");
-    let heading = browser.find(Locator::Css("main h1")).await.expect("page heading").text().await.unwrap();
-    let title = browser.title().await.unwrap();
-    browser.close().await.expect("close browser");
+    let (status_text, heading, title) = in_browser(&driver, async |browser: &Client| {
+        browser.goto(&format!("{}/tasks", server.base_url)).await.map_err(|e| e.to_string())?;
+        let badge = browser.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=server-status].status-up")).await;
+        let Ok(status) = badge else {
+            return Err(format!("the health badge did not turn green; page: {}", browser.source().await.unwrap_or_default()));
+        };
+        let status_text = status.text().await.map_err(|e| e.to_string())?;
+        let heading = browser.find(Locator::Css("main h1")).await.map_err(|e| e.to_string())?.text().await.map_err(|e| e.to_string())?;
+        let title = browser.title().await.map_err(|e| e.to_string())?;
+        Ok((status_text, heading, title))
+    })
+    .await;
 
     assert_eq!(status_text.trim(), "API: ok");
     assert_eq!(heading, "Your tasks", "the /tasks deep link rendered the tasks page");

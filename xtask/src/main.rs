@@ -112,9 +112,39 @@ fn run(root: &Path) -> Result<(), String> {
     let tools = setup(root, false)?;
     build_spa(&tools)?;
     step("build the backend (release)", || run_status(cargo().args(["build", "--release", "-p", "backend"])))?;
+    let mut app = Command::new(root.join("target/release/backend"));
+    if env::var_os("BETTER_AUTH_SECRET").is_none() {
+        // The release binary refuses to start without a secret; for a local
+        // run, keep one in data/ (the same file debug builds generate).
+        let secret = local_secret(&root.join("data/.better-auth-secret"))?;
+        println!("Using the local development secret in data/.better-auth-secret (set BETTER_AUTH_SECRET in production).");
+        app.env("BETTER_AUTH_SECRET", secret);
+    }
     println!("\nStarting the app on http://localhost:8000 (SQLite at data/todo.db unless DATABASE_URL says otherwise). Ctrl-C stops it.\n");
-    let binary = root.join("target/release/backend");
-    run_status(&mut Command::new(binary))
+    run_status(&mut app)
+}
+
+/// The secret stored at `path`, created (random, owner-only) if missing.
+fn local_secret(path: &Path) -> Result<String, String> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        if existing.trim().len() >= 32 {
+            return Ok(existing.trim().to_owned());
+        }
+    }
+    let mut bytes = [0u8; 32];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom").map_err(|e| e.to_string())?, &mut bytes)
+        .map_err(|e| format!("cannot read random bytes: {e}"))?;
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(path).map_err(|e| e.to_string())?, secret.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(secret)
 }
 
 /// One suite's outcome for the summary.
