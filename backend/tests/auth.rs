@@ -378,6 +378,21 @@ async fn rotated_keys_keep_old_tokens_verifying_through_the_grace_period() {
 }
 
 #[rocket::async_test]
+async fn replicas_starting_together_agree_on_one_signing_key() {
+    let a = spawn_app().await;
+    let b = app().spawn_on(a.db.clone()).await;
+    let (user_a, user_b) = (a.sign_up().await, b.sign_up().await);
+
+    // Both replicas need a signing key at the same moment on a fresh database.
+    let (token_a, token_b) = rocket::tokio::join!(a.jwt(&user_a), b.jwt(&user_b));
+
+    let kid = |t: &str| jsonwebtoken::decode_header(t).unwrap().kid.unwrap();
+    assert_eq!(kid(&token_a), kid(&token_b), "one key, not one per replica");
+    assert_eq!(a.jwks().await.keys.len(), 1);
+    assert!(verify(&token_a, &b.jwks().await).is_ok() && verify(&token_b, &a.jwks().await).is_ok());
+}
+
+#[rocket::async_test]
 async fn changing_the_secret_keeps_the_service_working() {
     let first = spawn_app().await;
     let user = first.sign_up().await;

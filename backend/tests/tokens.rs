@@ -5,7 +5,7 @@
 mod common;
 
 use common::jwks::{claims, now_secs, JwksServer, TestKey, EXTERNAL_ISSUER};
-use common::{app, spawn_app, TestApp};
+use common::{app, spawn_app, AppBuilder, TestApp};
 use rocket::http::{Method, Status};
 use serde_json::json;
 
@@ -15,13 +15,12 @@ use base64::Engine as _;
 const SUB: &str = "external-user-1";
 
 /// An app that trusts the external issuer's JWKS at `server`.
+fn external(server: &JwksServer) -> AppBuilder {
+    app().set("jwks_url", server.url.clone()).set("jwt_issuer", EXTERNAL_ISSUER).set("jwt_audience", EXTERNAL_ISSUER)
+}
+
 async fn external_app(server: &JwksServer) -> TestApp {
-    app()
-        .set("jwks_url", server.url.clone())
-        .set("jwt_issuer", EXTERNAL_ISSUER)
-        .set("jwt_audience", EXTERNAL_ISSUER)
-        .spawn()
-        .await
+    external(server).spawn().await
 }
 
 async fn list_status(app: &TestApp, sub: &str, token: &str) -> Status {
@@ -45,12 +44,12 @@ fn hmac_sha256(key: &[u8], msg: &[u8]) -> Vec<u8> {
 }
 
 #[rocket::async_test]
-async fn valid_eddsa_es256_and_rs256_tokens_from_a_jwks_are_accepted() {
-    let (ed, es, rs) = (TestKey::ed25519(), TestKey::es256(), TestKey::rs256());
-    let server = JwksServer::start(&[&ed, &es, &rs], "max-age=300");
+async fn valid_eddsa_es256_rs256_and_ps256_tokens_from_a_jwks_are_accepted() {
+    let (ed, es, rs, ps) = (TestKey::ed25519(), TestKey::es256(), TestKey::rs256(), TestKey::ps256());
+    let server = JwksServer::start(&[&ed, &es, &rs, &ps], "max-age=300");
     let app = external_app(&server).await;
 
-    for key in [&ed, &es, &rs] {
+    for key in [&ed, &es, &rs, &ps] {
         let status = list_status(&app, SUB, &key.sign(&claims(SUB))).await;
         assert_eq!(status, Status::Ok, "{:?}", key.alg);
     }
@@ -142,6 +141,18 @@ async fn hostile_tokens_are_all_401() {
 }
 
 #[rocket::async_test]
+async fn a_key_declared_for_rs256_does_not_verify_ps256_tokens() {
+    let rs = TestKey::rs256();
+    let server = JwksServer::start(&[&rs], "max-age=300");
+    let app = external_app(&server).await;
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::PS256);
+    header.kid = Some(rs.kid.clone());
+    let token = jsonwebtoken::encode(&header, &claims(SUB), &rs.encoding).unwrap();
+
+    assert_eq!(list_status(&app, SUB, &token).await, Status::Unauthorized);
+}
+
+#[rocket::async_test]
 async fn local_tokens_with_forged_headers_are_401() {
     let app = spawn_app().await;
     let user = app.sign_up().await;
@@ -185,13 +196,7 @@ async fn a_flood_of_unknown_kids_causes_only_a_handful_of_fetches() {
 async fn a_rotated_key_is_picked_up_on_its_first_token() {
     let old = TestKey::ed25519();
     let server = JwksServer::start(&[&old], "max-age=300");
-    let app = app()
-        .set("jwks_url", server.url.clone())
-        .set("jwt_issuer", EXTERNAL_ISSUER)
-        .set("jwt_audience", EXTERNAL_ISSUER)
-        .set("jwks_refetch_cooldown", 0)
-        .spawn()
-        .await;
+    let app = external(&server).set("jwks_refetch_cooldown", 0).spawn().await;
     assert_eq!(list_status(&app, SUB, &old.sign(&claims(SUB))).await, Status::Ok);
 
     let new = TestKey::es256().with_kid("rotated-key");
@@ -206,13 +211,7 @@ async fn an_outage_keeps_the_last_good_keys() {
     let key = TestKey::ed25519();
     // max-age=0: every request finds the cache stale and tries to refetch.
     let server = JwksServer::start(&[&key], "max-age=0");
-    let app = app()
-        .set("jwks_url", server.url.clone())
-        .set("jwt_issuer", EXTERNAL_ISSUER)
-        .set("jwt_audience", EXTERNAL_ISSUER)
-        .set("jwks_refetch_cooldown", 0)
-        .spawn()
-        .await;
+    let app = external(&server).set("jwks_refetch_cooldown", 0).spawn().await;
     let token = key.sign(&claims(SUB));
     assert_eq!(list_status(&app, SUB, &token).await, Status::Ok);
 

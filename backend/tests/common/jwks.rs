@@ -39,6 +39,11 @@ impl TestKey {
         Self::new("test-rs256", Algorithm::RS256, EncodingKey::from_rsa_pem(include_bytes!("../fixtures/rs256.pem")).unwrap())
     }
 
+    /// The RSA fixture used with RSASSA-PSS.
+    pub fn ps256() -> Self {
+        Self::new("test-ps256", Algorithm::PS256, EncodingKey::from_rsa_pem(include_bytes!("../fixtures/rs256.pem")).unwrap())
+    }
+
     pub fn with_kid(mut self, kid: &str) -> Self {
         self.kid = kid.to_owned();
         self
