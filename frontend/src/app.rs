@@ -1,12 +1,15 @@
-//! The root: configuration check, router, the page frame.
+//! The root: configuration check, providers (router, toasts, auth), the
+//! page frame with its header.
 
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+use crate::auth::{use_auth, AuthProvider, Session};
 use crate::components::ConfigError;
 use crate::config::endpoints;
 use crate::pages::ServerStatusPanel;
 use crate::routes::{switch, Route};
+use crate::toast::ToastProvider;
 
 #[component]
 pub fn App() -> Html {
@@ -16,19 +19,64 @@ pub fn App() -> Html {
     }
     html! {
         <BrowserRouter>
-            <header class="app-header">
-                <Link<Route> to={Route::Home} classes="brand">{ "Todo" }</Link<Route>>
-                <nav aria-label="Account">
-                    <Link<Route> to={Route::Login}>{ "Sign in" }</Link<Route>>
-                    <Link<Route> to={Route::Signup}>{ "Sign up" }</Link<Route>>
-                </nav>
-            </header>
-            <main class="app-main">
-                <Switch<Route> render={switch} />
-            </main>
-            <footer class="app-footer">
-                <ServerStatusPanel />
-            </footer>
+            <ToastProvider>
+                <AuthProvider>
+                    <Header />
+                    <main class="app-main">
+                        <Switch<Route> render={switch} />
+                    </main>
+                    <footer class="app-footer">
+                        <ServerStatusPanel />
+                    </footer>
+                </AuthProvider>
+            </ToastProvider>
         </BrowserRouter>
+    }
+}
+
+/// Brand, and either the user with Sign out or the sign-in links.
+#[component]
+fn Header() -> Html {
+    let auth = use_auth();
+    let navigator = use_navigator();
+    let busy = use_state(|| false);
+    let onsignout = {
+        let (auth, busy) = (auth.clone(), busy.clone());
+        Callback::from(move |_: MouseEvent| {
+            if *busy {
+                return;
+            }
+            busy.set(true);
+            let (auth, busy, navigator) = (auth.clone(), busy.clone(), navigator.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                auth.sign_out().await;
+                busy.set(false);
+                if let Some(nav) = navigator {
+                    nav.push(&Route::Login);
+                }
+            });
+        })
+    };
+    html! {
+        <header class="app-header">
+            <Link<Route> to={Route::Home} classes="brand">{ "Todo" }</Link<Route>>
+            <nav aria-label="Account">
+                { match auth.session() {
+                    Session::SignedIn(user) => html! {
+                        <>
+                            <span class="who" data-testid="user-name">{ &user.name }</span>
+                            <button type="button" class="secondary" onclick={onsignout} disabled={*busy}>{ "Sign out" }</button>
+                        </>
+                    },
+                    Session::SignedOut => html! {
+                        <>
+                            <Link<Route> to={Route::Login}>{ "Sign in" }</Link<Route>>
+                            <Link<Route> to={Route::Signup}>{ "Sign up" }</Link<Route>>
+                        </>
+                    },
+                    Session::Loading => html! {},
+                } }
+            </nav>
+        </header>
     }
 }

@@ -1,12 +1,15 @@
-//! The Yew SPA: providers + router (`app`), the one request function (`api`),
+//! The Yew SPA: providers + router (`app`), the one request function and the
+//! `use_api()` hook (`api`), the auth context (`auth`), toasts (`toast`),
 //! pages per route, presentational components.
 
 pub mod api;
 pub mod app;
+pub mod auth;
 pub mod components;
 pub mod config;
 pub mod pages;
 pub mod routes;
+pub mod toast;
 
 // Unit tests of pure logic run in the same headless-browser suite as the
 // component tests (`cargo xtask test`), so the SPA is compiled only for wasm.

@@ -1,4 +1,4 @@
-//! The route table and what renders for each route.
+//! The route table, what renders for each route, and safe post-login targets.
 
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -27,5 +27,43 @@ pub fn switch(route: Route) -> Html {
         Route::Signup => html! { <Signup /> },
         Route::Tasks => html! { <Tasks /> },
         Route::NotFound => html! { <NotFound /> },
+    }
+}
+
+/// Where to go after signing in: the `redirect` query if it is a page of
+/// this app (no open redirects: `//evil.com`, `https://…` are refused).
+pub fn safe_redirect(target: Option<&str>) -> Route {
+    let Some(path) = target.filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\')) else {
+        return Route::Tasks;
+    };
+    match Route::recognize(path.split(['?', '#']).next().unwrap_or(path)) {
+        Some(Route::Login | Route::Signup | Route::NotFound) | None => Route::Tasks,
+        Some(route) => route,
+    }
+}
+
+/// Sets the page `<title>` while a page is shown.
+#[hook]
+pub fn use_title(title: &'static str) {
+    use_effect_with(title, |title| {
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            doc.set_title(&format!("{title} · Todo"));
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn only_same_app_paths_are_redirect_targets() {
+        assert_eq!(safe_redirect(Some("/tasks")), Route::Tasks);
+        assert_eq!(safe_redirect(Some("/")), Route::Home);
+        assert_eq!(safe_redirect(None), Route::Tasks);
+        for hostile in ["https://evil.example/tasks", "//evil.example", "/\\evil.example", "javascript:alert(1)", "/login"] {
+            assert_eq!(safe_redirect(Some(hostile)), Route::Tasks, "{hostile}");
+        }
     }
 }

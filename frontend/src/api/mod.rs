@@ -1,9 +1,15 @@
 //! The one request function every HTTP call goes through, its error type,
-//! and thin typed calls per resource on top.
+//! the status → UX decision (`ux`), and thin typed calls per resource.
 
-use gloo_net::http::{Method, RequestBuilder};
+pub mod auth;
+pub mod hook;
+pub mod tasks;
+pub mod ux;
+
+use gloo_net::http::{Headers, Method, RequestBuilder};
 use serde::de::DeserializeOwned;
-use shared::{ErrorBody, Health};
+use shared::ErrorBody;
+use web_sys::RequestCredentials;
 
 use crate::config::endpoints;
 
@@ -20,6 +26,22 @@ pub enum ApiError {
     Decode(String),
 }
 
+impl ApiError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Http { body: Some(body), .. } => Some(&body.code),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -32,24 +54,60 @@ impl std::fmt::Display for ApiError {
     }
 }
 
-/// Sends `method path` (path starting with `/api/`) and decodes a JSON answer.
-pub async fn request<T: DeserializeOwned>(method: Method, path: &str) -> Result<T, ApiError> {
-    let base = endpoints().map_err(ApiError::Config)?.api_base;
-    let response = RequestBuilder::new(&format!("{base}{path}"))
+/// A decoded answer and its headers.
+pub struct Reply<T> {
+    pub body: T,
+    pub headers: Headers,
+}
+
+/// Where `/api/...` paths go.
+pub fn api_url(path: &str) -> Result<String, ApiError> {
+    Ok(format!("{}{path}", endpoints().map_err(ApiError::Config)?.api_base))
+}
+
+/// Where `/api/auth/...` endpoints go (`path` like `/sign-in/email`).
+pub fn auth_url(path: &str) -> Result<String, ApiError> {
+    Ok(format!("{}{path}", endpoints().map_err(ApiError::Config)?.auth_base))
+}
+
+/// Sends a request (JSON body and bearer token optional, cookies included so
+/// a cross-origin auth server works) and decodes the JSON answer; an empty
+/// body (204) decodes as JSON `null`.
+pub async fn request<T: DeserializeOwned>(
+    method: Method,
+    url: &str,
+    bearer: Option<&str>,
+    json: Option<String>,
+) -> Result<Reply<T>, ApiError> {
+    let mut builder = RequestBuilder::new(url)
         .method(method)
         .header("Accept", "application/json")
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    let status = response.status();
-    if !(200..300).contains(&status) {
-        let body = response.json::<ErrorBody>().await.ok();
-        return Err(ApiError::Http { status, body });
+        .credentials(RequestCredentials::Include);
+    if let Some(token) = bearer {
+        builder = builder.header("Authorization", &format!("Bearer {token}"));
     }
-    response.json::<T>().await.map_err(|e| ApiError::Decode(e.to_string()))
+    let sent = match json {
+        Some(body) => builder
+            .header("Content-Type", "application/json")
+            .body(body)
+            .map_err(|e| ApiError::Network(e.to_string()))?
+            .send()
+            .await,
+        None => builder.send().await,
+    };
+    let response = sent.map_err(|e| ApiError::Network(e.to_string()))?;
+    let status = response.status();
+    let headers = response.headers();
+    let text = response.text().await.map_err(|e| ApiError::Network(e.to_string()))?;
+    if !(200..300).contains(&status) {
+        return Err(ApiError::Http { status, body: serde_json::from_str::<ErrorBody>(&text).ok() });
+    }
+    let text = if text.trim().is_empty() { "null" } else { text.as_str() };
+    let body = serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()))?;
+    Ok(Reply { body, headers })
 }
 
 /// `GET /api/health`.
-pub async fn health() -> Result<Health, ApiError> {
-    request(Method::GET, "/api/health").await
+pub async fn health() -> Result<shared::Health, ApiError> {
+    Ok(request(Method::GET, &api_url("/api/health")?, None, None).await?.body)
 }

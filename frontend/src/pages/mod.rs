@@ -1,5 +1,6 @@
 //! One module per route, plus the status panel that loads `/api/health`.
 
+pub mod auth_form;
 mod home;
 mod login;
 mod not_found;
@@ -12,4 +13,4 @@ pub use login::Login;
 pub use not_found::NotFound;
 pub use server_status_panel::ServerStatusPanel;
 pub use signup::Signup;
-pub use tasks::Tasks;
+pub use tasks::{TaskAction, TaskList, Tasks};

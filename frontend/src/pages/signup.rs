@@ -1,12 +1,82 @@
+use shared::limits::PASSWORD_MIN_CHARS;
 use yew::prelude::*;
+use yew_router::prelude::*;
 
-/// `/signup`. The form is wired to the auth server in the SPA issue.
+use super::auth_form::{auth_error_message, input_value};
+use crate::auth::{use_auth, Session};
+use crate::routes::{use_title, Route};
+
+/// `/signup`: name, email, password (the 8-character rule shown up front).
 #[component]
 pub fn Signup() -> Html {
+    use_title("Create an account");
+    let auth = use_auth();
+    let navigator = use_navigator();
+    let name = use_state(String::new);
+    let email = use_state(String::new);
+    let password = use_state(String::new);
+    let error = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+
+    if let Session::SignedIn(_) = auth.session() {
+        return html! { <Redirect<Route> to={Route::Tasks} /> };
+    }
+    let onsubmit = {
+        let (auth, name, email, password, error, busy) =
+            (auth.clone(), name.clone(), email.clone(), password.clone(), error.clone(), busy.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy {
+                return;
+            }
+            if name.trim().is_empty() {
+                error.set(Some("Please enter your name.".into()));
+                return;
+            }
+            if password.chars().count() < PASSWORD_MIN_CHARS {
+                error.set(Some(format!("The password needs at least {PASSWORD_MIN_CHARS} characters.")));
+                return;
+            }
+            busy.set(true);
+            error.set(None);
+            let (auth, name, email, password, error, busy, navigator) =
+                (auth.clone(), (*name).clone(), (*email).clone(), (*password).clone(), error.clone(), busy.clone(), navigator.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match auth.sign_up(&name, &email, &password).await {
+                    Ok(()) => {
+                        if let Some(nav) = navigator {
+                            nav.push(&Route::Tasks);
+                        }
+                    }
+                    Err(e) => error.set(Some(auth_error_message(&e))),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let on_name = { let name = name.clone(); Callback::from(move |e: InputEvent| name.set(input_value(&e))) };
+    let on_email = { let email = email.clone(); Callback::from(move |e: InputEvent| email.set(input_value(&e))) };
+    let on_password = { let password = password.clone(); Callback::from(move |e: InputEvent| password.set(input_value(&e))) };
     html! {
-        <section class="card">
+        <section class="card narrow">
             <h1>{ "Create an account" }</h1>
-            <p class="muted">{ "Sign-up is not available in this build yet." }</p>
+            <form {onsubmit} novalidate=true>
+                <label for="signup-name">{ "Name" }</label>
+                <input id="signup-name" type="text" autocomplete="name" required=true value={(*name).clone()} oninput={on_name} />
+                <label for="signup-email">{ "Email" }</label>
+                <input id="signup-email" type="email" autocomplete="email" required=true value={(*email).clone()} oninput={on_email} />
+                <label for="signup-password">{ "Password" }</label>
+                <input id="signup-password" type="password" autocomplete="new-password" required=true
+                    aria-describedby="signup-password-rule" value={(*password).clone()} oninput={on_password} />
+                <p id="signup-password-rule" class="hint">{ format!("At least {PASSWORD_MIN_CHARS} characters.") }</p>
+                if let Some(message) = &*error {
+                    <p class="form-error" role="alert">{ message }</p>
+                }
+                <button type="submit" disabled={*busy} aria-busy={busy.to_string()}>
+                    { if *busy { "Creating your account…" } else { "Create account" } }
+                </button>
+            </form>
+            <p class="muted">{ "Already have an account? " }<Link<Route> to={Route::Login}>{ "Sign in" }</Link<Route>></p>
         </section>
     }
 }
