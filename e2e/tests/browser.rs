@@ -347,3 +347,44 @@ async fn a_rejected_token_ends_on_login_with_the_session_toast() {
     assert_eq!(url.query(), Some("redirect=%2Ftasks"));
     assert!(toast.contains("please sign in again"), "{toast}");
 }
+
+/// Not a check: saves screenshots of the main screens (desktop and phone
+/// width) to target/screenshots for people to look at.
+/// `cargo xtask test` skips it; run it with the same environment plus
+/// `cargo test -p e2e -- --ignored screenshots`.
+#[rocket::async_test]
+#[ignore]
+async fn screenshots() {
+    let server = Server::start().await;
+    let driver = Driver::start().await;
+    let base = server.base_url.clone();
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    std::fs::create_dir_all(&out).unwrap();
+
+    in_browser(&driver, async |browser: &Client| {
+        let shoot = async |name: &str| -> Result<(), String> {
+            for (label, width, height) in [("desktop", 1280, 800), ("phone", 360, 740)] {
+                browser.set_window_size(width, height).await.map_err(err)?;
+                rocket::tokio::time::sleep(Duration::from_millis(300)).await; // let layout settle for the picture
+                let png = browser.screenshot().await.map_err(err)?;
+                std::fs::write(out.join(format!("{name}-{label}.png")), png).map_err(err)?;
+            }
+            browser.set_window_size(1280, 800).await.map_err(err)
+        };
+        browser.goto(&format!("{base}/login")).await.map_err(err)?;
+        browser.wait().at_most(WAIT).for_element(Locator::Css("#login-email")).await.map_err(err)?;
+        shoot("login").await?;
+        sign_up(browser, &base, "shots@example.com").await?;
+        until_text(browser, ".empty", |t| t.contains("Nothing")).await?;
+        shoot("tasks-empty").await?;
+        for title in ["Buy milk", "Write the quarterly report for the board meeting on Thursday", "Call mum", "Book dentist"] {
+            add_task(browser, title).await?;
+        }
+        until_count(browser, "[data-testid=task]", 4).await?;
+        click(browser, "ul.tasks li:last-child input[type=checkbox]").await?;
+        until_text(browser, ".filters", |t| t.contains("Completed (1)")).await?;
+        shoot("tasks").await?;
+        Ok(())
+    })
+    .await;
+}

@@ -283,8 +283,8 @@ fn TaskManager() -> Html {
         <section class="card">
             <h1>{ "Your tasks" }</h1>
             <form class="add" onsubmit={onadd}>
-                <label for="new-task" class="visually-hidden">{ "New task" }</label>
-                <input id="new-task" type="text" placeholder="What needs doing? (Enter adds)" maxlength="200"
+                <label for="new-task" class="visually-hidden">{ "New task (Enter adds it)" }</label>
+                <input id="new-task" type="text" placeholder="What needs doing?" maxlength="200"
                     value={(*title).clone()} {oninput} aria-describedby="add-error" />
                 <button type="submit">{ "Add" }</button>
             </form>
