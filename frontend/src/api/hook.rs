@@ -35,7 +35,7 @@ impl ApiHandle {
         Fut: Future<Output = Result<T, ApiError>>,
     {
         let result = async {
-            let user_id = self.user_id().ok_or(ApiError::Http { status: 401, body: None })?;
+            let user_id = self.user_id().ok_or(ApiError::Http { status: 401, body: None, retry_after: None })?;
             let token = self.auth.bearer(false).await?;
             match call(user_id.clone(), token).await {
                 Err(e) if retry_with_fresh_token(&e) => {

@@ -20,8 +20,9 @@ pub enum ApiError {
     Config(String),
     /// No HTTP response (offline, DNS, CORS, server down).
     Network(String),
-    /// An HTTP error status, with the server's `{message, code}` when it sent one.
-    Http { status: u16, body: Option<ErrorBody> },
+    /// An HTTP error status, with the server's `{message, code}` when it sent
+    /// one and, for 429, how many seconds to wait (`Retry-After`).
+    Http { status: u16, body: Option<ErrorBody>, retry_after: Option<u64> },
     /// A 2xx whose body was not what the contract says.
     Decode(String),
 }
@@ -30,6 +31,13 @@ impl ApiError {
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiError::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::Http { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -48,7 +56,7 @@ impl std::fmt::Display for ApiError {
             ApiError::Config(e) => write!(f, "The app is misconfigured: {e}"),
             ApiError::Network(_) => f.write_str("Cannot reach the server. Check your connection and retry."),
             ApiError::Http { body: Some(body), .. } => f.write_str(&body.message),
-            ApiError::Http { status, body: None } => write!(f, "The server answered with status {status}"),
+            ApiError::Http { status, body: None, .. } => write!(f, "The server answered with status {status}"),
             ApiError::Decode(_) => f.write_str("The server sent an unexpected response"),
         }
     }
@@ -100,7 +108,8 @@ pub async fn request<T: DeserializeOwned>(
     let headers = response.headers();
     let text = response.text().await.map_err(|e| ApiError::Network(e.to_string()))?;
     if !(200..300).contains(&status) {
-        return Err(ApiError::Http { status, body: serde_json::from_str::<ErrorBody>(&text).ok() });
+        let retry_after = headers.get("retry-after").and_then(|v| v.trim().parse().ok());
+        return Err(ApiError::Http { status, body: serde_json::from_str::<ErrorBody>(&text).ok(), retry_after });
     }
     let text = if text.trim().is_empty() { "null" } else { text.as_str() };
     let body = serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()))?;

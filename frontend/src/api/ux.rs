@@ -45,7 +45,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn http(status: u16, message: &str) -> ApiError {
-        ApiError::Http { status, body: Some(ErrorBody::new("X", message)) }
+        ApiError::Http { status, body: Some(ErrorBody::new("X", message)), retry_after: None }
     }
 
     #[test]

@@ -55,7 +55,12 @@ pub fn TaskItem(props: &TaskItemProps) -> Html {
                 <input class="edit" type="text" value={(*draft).clone()} {oninput} {onkeydown}
                     aria-label="Edit title (Enter saves, Escape cancels)" maxlength="200" autofocus=true />
             } else {
-                <label class="title" for={checkbox_id} ondblclick={start_edit.clone()}>{ &task.title }</label>
+                <label class="title" for={checkbox_id} ondblclick={start_edit.clone()}>
+                    { &task.title }
+                    if !task.description.is_empty() {
+                        <span class="details">{ &task.description }</span>
+                    }
+                </label>
                 <button type="button" class="ghost" onclick={start_edit} aria-label={format!("Edit \"{}\"", task.title)}>{ "Edit" }</button>
             }
             <button type="button" class="ghost danger" onclick={ondelete} aria-label={format!("Delete \"{}\"", task.title)}>{ "Delete" }</button>

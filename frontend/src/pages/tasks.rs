@@ -155,6 +155,7 @@ fn TaskManager() -> Html {
     let list = use_reducer(TaskList::default);
     let filter = use_state(|| LocalStorage::get::<String>(FILTER_KEY).ok().and_then(|f| StatusFilter::parse(&f)).unwrap_or(StatusFilter::All));
     let title = use_state(String::new);
+    let details = use_state(String::new);
     let add_error = use_state(|| None::<String>);
     let next_placeholder = use_mut_ref(|| -1i64);
 
@@ -164,8 +165,15 @@ fn TaskManager() -> Html {
     }
 
     let onadd = {
-        let (api, list, title, add_error, toasts, next_placeholder) =
-            (api.clone(), list.dispatcher(), title.clone(), add_error.clone(), toasts.clone(), next_placeholder.clone());
+        let (api, list, title, details, add_error, toasts, next_placeholder) = (
+            api.clone(),
+            list.dispatcher(),
+            title.clone(),
+            details.clone(),
+            add_error.clone(),
+            toasts.clone(),
+            next_placeholder.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let text = title.trim().to_owned();
@@ -174,6 +182,7 @@ fn TaskManager() -> Html {
                 return;
             }
             add_error.set(None);
+            let description = details.trim().to_owned();
             let placeholder_id = {
                 let mut next = next_placeholder.borrow_mut();
                 *next -= 1;
@@ -183,22 +192,32 @@ fn TaskManager() -> Html {
                 id: placeholder_id,
                 user_id: api.user_id().unwrap_or_default(),
                 title: text.clone(),
-                description: String::new(),
+                description: description.clone(),
                 completed: false,
                 created_at: String::new(),
                 updated_at: String::new(),
             };
             list.dispatch(TaskAction::Upsert(placeholder));
             title.set(String::new());
-            let (api, list, title, add_error, toasts) = (api.clone(), list.clone(), title.clone(), add_error.clone(), toasts.clone());
+            details.set(String::new());
+            let (api, list, title, details, add_error, toasts) =
+                (api.clone(), list.clone(), title.clone(), details.clone(), add_error.clone(), toasts.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let typed = text.clone();
-                match api.run(|uid, token| { let text = text.clone(); async move { task_api::create(&uid, &token, &text, None).await } }).await {
+                let (typed, typed_details) = (text.clone(), description.clone());
+                let call = |uid: String, token: String| {
+                    let (text, description) = (text.clone(), description.clone());
+                    async move {
+                        let description = (!description.is_empty()).then_some(description.as_str());
+                        task_api::create(&uid, &token, &text, description).await
+                    }
+                };
+                match api.run(call).await {
                     Ok(task) => list.dispatch(TaskAction::Swap(placeholder_id, task)),
                     Err(e) => {
                         list.dispatch(TaskAction::Remove(placeholder_id));
                         // Nothing typed is lost: the title goes back into the box.
                         title.set(typed);
+                        details.set(typed_details);
                         if e.status().is_none_or(|s| s != 401 && s != 403) {
                             add_error.set(Some(format!("Not added: {e}")));
                             toasts.error(format!("Not added: {e}"));
@@ -273,6 +292,7 @@ fn TaskManager() -> Html {
     let onretry = { let (api, list) = (api.clone(), list.dispatcher()); Callback::from(move |_: MouseEvent| load(api.clone(), list.clone(), 0)) };
     let onmore = { let (api, list_state) = (api.clone(), list.clone()); Callback::from(move |_: MouseEvent| load(api.clone(), list_state.dispatcher(), list_state.tasks.len())) };
     let oninput = { let title = title.clone(); Callback::from(move |e: InputEvent| title.set(input_value(&e))) };
+    let ondetails = { let details = details.clone(); Callback::from(move |e: InputEvent| details.set(input_value(&e))) };
 
     let completed = list.tasks.iter().filter(|t| t.completed).count();
     let active = list.tasks.len() - completed;
@@ -287,6 +307,9 @@ fn TaskManager() -> Html {
                 <input id="new-task" type="text" placeholder="What needs doing?" maxlength="200"
                     value={(*title).clone()} {oninput} aria-describedby="add-error" />
                 <button type="submit">{ "Add" }</button>
+                <label for="new-task-details" class="visually-hidden">{ "Details (optional)" }</label>
+                <input id="new-task-details" class="details" type="text" placeholder="Details (optional)" maxlength="2000"
+                    value={(*details).clone()} oninput={ondetails} />
             </form>
             if let Some(message) = &*add_error {
                 <p id="add-error" class="form-error" role="alert">{ message }</p>
