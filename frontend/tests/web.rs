@@ -22,9 +22,14 @@ fn gloo_utils_document() -> web_sys::Document {
     web_sys::window().expect("window").document().expect("document")
 }
 
-/// Lets Yew's scheduler run (rendering is asynchronous).
-async fn settle() {
-    gloo_timers::future::TimeoutFuture::new(0).await;
+/// Waits (bounded, 2 s) until `done()` holds; rendering may take a few ticks.
+async fn eventually(done: impl Fn() -> bool) {
+    for _ in 0..100 {
+        if done() {
+            return;
+        }
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
 }
 
 #[derive(Properties, PartialEq)]
@@ -49,7 +54,7 @@ async fn server_status_shows_a_healthy_api() {
         Harness { status: StatusView::Up("ok".into()), retries },
     )
     .render();
-    settle().await;
+    eventually(|| root.text_content().unwrap_or_default().contains("API")).await;
 
     let text = root.text_content().unwrap_or_default();
     assert!(text.contains("API: ok"), "rendered: {text}");
@@ -67,7 +72,7 @@ async fn server_status_offers_retry_when_down() {
         Harness { status: StatusView::Down("Cannot reach the server".into()), retries: retries.clone() },
     )
     .render();
-    settle().await;
+    eventually(|| root.query_selector("button").ok().flatten().is_some()).await;
 
     assert!(root.text_content().unwrap_or_default().contains("API unreachable"));
     let button: web_sys::HtmlElement =
@@ -101,20 +106,20 @@ fn click(root: &web_sys::Element, selector: &str) {
 async fn toasts_are_announced_stack_and_dismiss() {
     let root = mount_point();
     yew::Renderer::<ToastHarness>::with_root(root.clone()).render();
-    settle().await;
+    eventually(|| root.query_selector("#push").ok().flatten().is_some()).await;
 
     click(&root, "#push");
     click(&root, "#push");
-    settle().await;
+    eventually(|| root.query_selector_all(".toast").map(|l| l.length()).unwrap_or(0) == 2).await;
     let region = root.query_selector("[data-testid=toasts]").unwrap().expect("toast region");
     assert_eq!(region.get_attribute("aria-live").as_deref(), Some("polite"));
-    assert_eq!(root.query_selector_all(".toast").unwrap().length(), 2, "stacked");
+    assert_eq!(root.query_selector_all(".toast").unwrap().length(), 2, "stacked: {}", root.inner_html());
     let first = root.query_selector(".toast").unwrap().unwrap();
     assert_eq!(first.get_attribute("role").as_deref(), Some("alert"), "errors are assertive");
     assert!(first.text_content().unwrap().contains("permission"));
 
     click(&root, ".toast .toast-close");
-    settle().await;
+    eventually(|| root.query_selector_all(".toast").map(|l| l.length()).unwrap_or(0) == 1).await;
     assert_eq!(root.query_selector_all(".toast").unwrap().length(), 1, "dismissed by its button");
 }
 

@@ -21,28 +21,49 @@ pub struct Toast {
     pub id: u32,
     pub kind: ToastKind,
     pub message: String,
+    /// Its time is up, but the pointer is on the toasts: it goes
+    /// when they leave.
+    pub expired: bool,
 }
 
 #[derive(Default, PartialEq)]
 pub struct Toasts {
     pub items: Vec<Toast>,
+    /// Hovering the toasts holds expired ones.
+    pub paused: bool,
 }
 
 pub enum ToastAction {
     Push(Toast),
+    /// Closed by the user.
     Dismiss(u32),
+    /// Its time ran out.
+    Expire(u32),
+    Pause(bool),
 }
 
 impl Reducible for Toasts {
     type Action = ToastAction;
 
     fn reduce(self: Rc<Self>, action: ToastAction) -> Rc<Self> {
-        let mut items = self.items.clone();
+        let mut next = Toasts { items: self.items.clone(), paused: self.paused };
         match action {
-            ToastAction::Push(toast) => items.push(toast),
-            ToastAction::Dismiss(id) => items.retain(|t| t.id != id),
+            ToastAction::Push(toast) => next.items.push(toast),
+            ToastAction::Dismiss(id) => next.items.retain(|t| t.id != id),
+            ToastAction::Expire(id) if self.paused => {
+                if let Some(t) = next.items.iter_mut().find(|t| t.id == id) {
+                    t.expired = true;
+                }
+            }
+            ToastAction::Expire(id) => next.items.retain(|t| t.id != id),
+            ToastAction::Pause(paused) => {
+                next.paused = paused;
+                if !paused {
+                    next.items.retain(|t| !t.expired);
+                }
+            }
         }
-        Rc::new(Toasts { items })
+        Rc::new(next)
     }
 }
 
@@ -63,9 +84,9 @@ impl ToastHandle {
     pub fn push(&self, kind: ToastKind, message: impl Into<String>) {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
-        self.dispatch.dispatch(ToastAction::Push(Toast { id, kind, message: message.into() }));
+        self.dispatch.dispatch(ToastAction::Push(Toast { id, kind, message: message.into(), expired: false }));
         let dispatch = self.dispatch.clone();
-        Timeout::new(TOAST_MS, move || dispatch.dispatch(ToastAction::Dismiss(id))).forget();
+        Timeout::new(TOAST_MS, move || dispatch.dispatch(ToastAction::Expire(id))).forget();
     }
 
     pub fn info(&self, message: impl Into<String>) {
@@ -109,10 +130,21 @@ pub fn ToastProvider(props: &ToastProviderProps) -> Html {
             </div>
         }
     });
+    let pause = |paused: bool| {
+        let dispatch = toasts.dispatcher();
+        move || dispatch.dispatch(ToastAction::Pause(paused))
+    };
+    let (hold, release) = (pause(true), pause(false));
     html! {
         <ContextProvider<ToastHandle> context={handle.clone()}>
             { props.children.clone() }
-            <div class="toasts" aria-live="polite" data-testid="toasts">{ for items }</div>
+            // Hover pauses expiry; keyboard users dismiss with the button.
+            <div class="toasts" aria-live="polite" data-testid="toasts"
+                onmouseenter={Callback::from(move |_: MouseEvent| hold())}
+                onmouseleave={Callback::from(move |_: MouseEvent| release())}
+>
+                { for items }
+            </div>
         </ContextProvider<ToastHandle>>
     }
 }
@@ -120,4 +152,25 @@ pub fn ToastProvider(props: &ToastProviderProps) -> Html {
 #[hook]
 pub fn use_toasts() -> ToastHandle {
     use_context::<ToastHandle>().expect("use_toasts() inside <ToastProvider>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn toast(id: u32) -> Toast {
+        Toast { id, kind: ToastKind::Info, message: format!("t{id}"), expired: false }
+    }
+
+    #[test]
+    fn expiry_waits_while_the_toasts_are_hovered() {
+        let t = Rc::new(Toasts::default()).reduce(ToastAction::Push(toast(1))).reduce(ToastAction::Push(toast(2)));
+        let t = t.reduce(ToastAction::Pause(true)).reduce(ToastAction::Expire(1));
+        assert_eq!(t.items.len(), 2, "held while paused");
+        let t = t.reduce(ToastAction::Pause(false));
+        assert_eq!(t.items.iter().map(|t| t.id).collect::<Vec<_>>(), [2], "goes when released");
+        let t = t.reduce(ToastAction::Expire(2));
+        assert!(t.items.is_empty());
+    }
 }
