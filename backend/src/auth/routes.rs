@@ -72,6 +72,12 @@ fn check_callback(auth: &AuthState, callback: Option<&str>) -> Result<(), ApiErr
     }
 }
 
+/// The hashing queue is full or its threads are gone: retryable, not a 500.
+fn hashing_error(e: super::password::HashError) -> ApiError {
+    tracing::warn!("{e}");
+    ApiError::unavailable("The server is busy, please retry in a moment")
+}
+
 fn db_error(e: sqlx::Error) -> ApiError {
     ApiError::internal(format_args!("auth database error: {e}"))
 }
@@ -111,6 +117,7 @@ async fn start_session(
         (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 422, description = "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL", body = ErrorBody),
         (status = 429, description = "Rate limited", body = ErrorBody, headers(("Retry-After" = i64))),
+        (status = 503, description = "Too many password checks queued: retry", body = ErrorBody),
     ))]
 #[post("/sign-up/email", data = "<body>")]
 async fn sign_up(
@@ -134,7 +141,7 @@ async fn sign_up(
     if store::user_with_password(db, &email).await.map_err(db_error)?.is_some() {
         return Err(exists());
     }
-    let hash = auth.hasher.hash(req.password).await.map_err(ApiError::internal)?;
+    let hash = auth.hasher.hash(req.password).await.map_err(hashing_error)?;
     let now = now_millis();
     let user = UserRow {
         id: random_id(),
@@ -163,6 +170,7 @@ async fn sign_up(
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 429, description = "Rate limited", body = ErrorBody, headers(("Retry-After" = i64))),
+        (status = 503, description = "Too many password checks queued: retry", body = ErrorBody),
     ))]
 #[post("/sign-in/email", data = "<body>")]
 async fn sign_in(
@@ -184,7 +192,7 @@ async fn sign_in(
     };
     // Unknown email or no password: verified against a dummy hash, so every
     // failure costs the same and answers the same.
-    let ok = auth.hasher.verify(req.password, hash).await.map_err(ApiError::internal)?;
+    let ok = auth.hasher.verify(req.password, hash).await.map_err(hashing_error)?;
     let Some(user) = user.filter(|_| ok) else {
         return Err(ApiError::new(Status::Unauthorized, auth_codes::INVALID_EMAIL_OR_PASSWORD, "Invalid email or password"));
     };
