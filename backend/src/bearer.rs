@@ -101,12 +101,8 @@ impl KeyRing {
         self.keys.contains_key(kid)
     }
 
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.keys.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
     }
 }
 
@@ -372,12 +368,8 @@ fn unauthorized(message: &str) -> ApiError {
         .with_header("WWW-Authenticate", r#"Bearer error="invalid_token""#)
 }
 
-/// A request whose bearer JWT is valid: the token's `sub`.
-pub struct Authenticated {
-    pub user_id: String,
-}
-
-async fn authenticate(req: &Request<'_>) -> Result<Authenticated, ApiError> {
+/// The `sub` of the request's bearer JWT, if it is valid.
+async fn authenticate(req: &Request<'_>) -> Result<String, ApiError> {
     let (Some(state), Some(auth), Some(db)) =
         (req.rocket().state::<BearerState>(), req.rocket().state::<AuthState>(), req.rocket().state::<Db>())
     else {
@@ -391,23 +383,11 @@ async fn authenticate(req: &Request<'_>) -> Result<Authenticated, ApiError> {
     }
     .await;
     match outcome {
-        Ok(user_id) => Ok(Authenticated { user_id }),
+        Ok(user_id) => Ok(user_id),
         Err(Rejection::Missing | Rejection::NotBearer) => Err(unauthorized("Missing bearer token")),
         Err(reason) => {
             tracing::debug!(?reason, "bearer token refused");
             Err(unauthorized("Invalid or expired token"))
-        }
-    }
-}
-
-#[rocket::async_trait]
-impl<'r> FromRequest<'r> for Authenticated {
-    type Error = ApiError;
-
-    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        match authenticate(req).await {
-            Ok(a) => Outcome::Success(a),
-            Err(e) => guard_error(req, e),
         }
     }
 }
@@ -423,12 +403,12 @@ impl<'r> FromRequest<'r> for Owner {
     type Error = ApiError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let authed = match authenticate(req).await {
-            Ok(a) => a,
+        let user_id = match authenticate(req).await {
+            Ok(sub) => sub,
             Err(e) => return guard_error(req, e),
         };
         match req.uri().path().segments().get(1) {
-            Some(path_user) if path_user == authed.user_id => Outcome::Success(Owner { user_id: authed.user_id }),
+            Some(path_user) if path_user == user_id => Outcome::Success(Owner { user_id }),
             _ => guard_error(req, ApiError::new(Status::Forbidden, codes::FORBIDDEN, "You do not have access to this user's tasks")),
         }
     }

@@ -25,6 +25,7 @@ const ALLOWED_METHODS: &str = "GET, POST, PUT, PATCH, DELETE";
 const ALLOWED_HEADERS: &str = "Authorization, Content-Type, Accept, X-Request-Id";
 
 /// The allow-list; also a fairing that adds CORS headers for listed origins.
+#[derive(Clone)]
 pub struct Cors {
     origins: Vec<String>,
 }
@@ -95,8 +96,7 @@ fn preflight(_path: std::path::PathBuf, check: PreflightCheck) -> Result<Status,
 /// Manages the allow-list, attaches the header fairing, mounts the preflight route.
 pub fn stage(settings: &Settings) -> rocket::fairing::AdHoc {
     let cors = Cors::new(settings);
-    let fairing = Cors { origins: cors.origins.clone() };
     rocket::fairing::AdHoc::on_ignite("CORS", move |rocket| async move {
-        rocket.manage(cors).attach(fairing).mount("/", routes![preflight])
+        rocket.manage(cors.clone()).attach(cors).mount("/", routes![preflight])
     })
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod health;
 pub mod logging;
 pub mod openapi;
+pub mod reply;
 pub mod request_log;
 pub mod tasks;
 pub mod web;

@@ -78,12 +78,18 @@ async fn built_assets_are_served_and_cached_missing_ones_are_404() {
 #[rocket::async_test]
 async fn path_traversal_cannot_leave_dist() {
     let app = spawn_app().await;
+    // A file right next to dist/ that a traversal would reach.
+    let name = format!("secret-{:016x}.txt", rand::random::<u64>());
+    let outside = app.dist.path().parent().unwrap().join(&name);
+    std::fs::write(&outside, "TOP-SECRET").unwrap();
 
-    let res = app.client.get("/..%2F..%2Fetc%2Fpasswd").dispatch().await;
-    let status = res.status();
-    let body = res.into_string().await.unwrap_or_default();
-
-    assert!(!body.contains("root:"), "leaked a file outside dist: {status}");
+    for path in [format!("/..%2F{name}"), format!("/%2E%2E/{name}"), format!("/assets/..%2F..%2F{name}")] {
+        let res = app.client.get(path.clone()).dispatch().await;
+        let status = res.status();
+        let body = res.into_string().await.unwrap_or_default();
+        assert!(!body.contains("TOP-SECRET"), "{path} leaked a file outside dist ({status})");
+    }
+    let _ = std::fs::remove_file(outside);
 }
 
 #[rocket::async_test]

@@ -33,6 +33,11 @@ pub fn client_ip(req: &Request<'_>, trusted_proxies: &[IpAddr]) -> IpAddr {
     hops.into_iter().rev().find(|ip| !trusted_proxies.contains(ip)).unwrap_or(peer)
 }
 
+/// The auth server's shared state (always managed when these guards run).
+fn auth_state<'r>(req: &'r Request<'_>) -> Result<&'r AuthState, ApiError> {
+    req.rocket().state::<AuthState>().ok_or_else(|| ApiError::internal("auth state missing"))
+}
+
 /// IP and user agent, stored on the session.
 pub struct ClientInfo {
     pub ip: IpAddr,
@@ -44,8 +49,9 @@ impl<'r> FromRequest<'r> for ClientInfo {
     type Error = ApiError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let Some(auth) = req.rocket().state::<AuthState>() else {
-            return guard_error(req, ApiError::internal("auth state missing"));
+        let auth = match auth_state(req) {
+            Ok(auth) => auth,
+            Err(e) => return guard_error(req, e),
         };
         let user_agent = req.headers().get_one("User-Agent").map(|ua| ua.chars().take(512).collect());
         Outcome::Success(ClientInfo { ip: client_ip(req, &auth.trusted_proxies), user_agent })
@@ -72,8 +78,9 @@ impl<'r> FromRequest<'r> for TrustedOrigin {
     type Error = ApiError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let Some(auth) = req.rocket().state::<AuthState>() else {
-            return guard_error(req, ApiError::internal("auth state missing"));
+        let auth = match auth_state(req) {
+            Ok(auth) => auth,
+            Err(e) => return guard_error(req, e),
         };
         let has_cookie = req.cookies().get(auth.cookies.name()).is_some();
         match request_origin(req) {
@@ -126,8 +133,9 @@ impl<'r> FromRequest<'r> for RateLimited {
     type Error = ApiError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let Some(auth) = req.rocket().state::<AuthState>() else {
-            return guard_error(req, ApiError::internal("auth state missing"));
+        let auth = match auth_state(req) {
+            Ok(auth) => auth,
+            Err(e) => return guard_error(req, e),
         };
         let Some(limiter) = &auth.limiter else { return Outcome::Success(RateLimited) };
         match limiter.check(client_ip(req, &auth.trusted_proxies), req.uri().path().as_str()) {

@@ -100,7 +100,12 @@ impl KeyStore {
         if let Some(l) = self.loaded.read().await.as_ref().filter(|l| self.usable(l)) {
             return Ok((l.signer.clone(), l.public.clone()));
         }
-        let loaded = self.load(pool).await?;
+        self.load_and_cache(pool).await
+    }
+
+    /// Reads the store and replaces the cache (callers hold `reload`).
+    async fn load_and_cache(&self, db: &Db) -> Result<(Arc<Signer>, Arc<Vec<PublicJwk>>), sqlx::Error> {
+        let loaded = self.load(db).await?;
         let result = (loaded.signer.clone(), loaded.public.clone());
         *self.loaded.write().await = Some(loaded);
         Ok(result)
@@ -113,10 +118,7 @@ impl KeyStore {
     /// Re-reads the key set now (another replica may have rotated).
     pub async fn reload_public_keys(&self, db: &Db) -> Result<Arc<Vec<PublicJwk>>, sqlx::Error> {
         let _one_at_a_time = self.reload.lock().await;
-        let loaded = self.load(db).await?;
-        let public = loaded.public.clone();
-        *self.loaded.write().await = Some(loaded);
-        Ok(public)
+        Ok(self.load_and_cache(db).await?.1)
     }
 
     pub async fn public_keys(&self, pool: &Db) -> Result<Arc<Vec<PublicJwk>>, sqlx::Error> {

@@ -1,9 +1,8 @@
 //! `/api/auth` endpoints in Better Auth's wire format (DESIGN.md §3.1).
 
 use rocket::http::{CookieJar, Header, Status};
-use rocket::response::{self, Responder};
 use rocket::serde::json::Json;
-use rocket::{get, post, routes, Request, Route, State};
+use rocket::{get, post, routes, Route, State};
 use shared::auth::{
     codes as auth_codes, Claims, SessionResponse, SignInRequest, SignInResponse, SignOutResponse, SignUpRequest,
     SignUpResponse, TokenResponse,
@@ -21,6 +20,7 @@ use super::AuthState;
 use crate::body::AuthJson;
 use crate::db::{is_unique_violation, now_millis, Db};
 use crate::error::{ApiError, AppResult};
+use crate::reply::WithHeaders;
 
 pub fn routes() -> Vec<Route> {
     routes![sign_up, sign_in, get_session, sign_out, token, jwks]
@@ -206,19 +206,6 @@ async fn sign_in(
         url: req.callback_url,
         user: user.to_dto(),
     }))
-}
-
-/// A JSON body with extra headers.
-pub struct WithHeaders<T>(pub T, pub Vec<Header<'static>>);
-
-impl<'r, T: Responder<'r, 'static>> Responder<'r, 'static> for WithHeaders<T> {
-    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        let mut res = self.0.respond_to(req)?;
-        for h in self.1 {
-            res.set_header(h);
-        }
-        Ok(res)
-    }
 }
 
 async fn mint_for(auth: &AuthState, db: &Db, user: &UserRow) -> AppResult<String> {

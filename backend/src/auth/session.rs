@@ -10,7 +10,7 @@ use super::crypto::{hash_token, sign_cookie, verify_cookie};
 use super::store::{self, SessionRow, UserRow};
 use super::AuthState;
 use crate::db::{now_millis, Db};
-use crate::error::ApiError;
+use crate::error::{guard_error, ApiError};
 
 pub const COOKIE_NAME: &str = "better-auth.session_token";
 pub const SECURE_COOKIE_NAME: &str = "__Secure-better-auth.session_token";
@@ -74,7 +74,7 @@ impl<'r> FromRequest<'r> for MaybeSession {
         let cached: &Result<Option<CurrentSession>, ApiError> = req.local_cache_async(load_session(req)).await;
         match cached {
             Ok(session) => Outcome::Success(MaybeSession(session.clone())),
-            Err(e) => Outcome::Error((e.status, e.clone())),
+            Err(e) => guard_error(req, e.clone()),
         }
     }
 }
@@ -123,7 +123,7 @@ impl<'r> FromRequest<'r> for RequireSession {
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         match MaybeSession::from_request(req).await {
             Outcome::Success(MaybeSession(Some(s))) => Outcome::Success(RequireSession(s)),
-            Outcome::Success(MaybeSession(None)) => Outcome::Error((Status::Unauthorized, ApiError::from_status(Status::Unauthorized))),
+            Outcome::Success(MaybeSession(None)) => guard_error(req, ApiError::from_status(Status::Unauthorized)),
             Outcome::Error(e) => Outcome::Error(e),
             Outcome::Forward(s) => Outcome::Forward(s),
         }

@@ -11,7 +11,7 @@ use shared::task::{validate_description, validate_title, CreateTask, PatchTask, 
 use shared::{ErrorBody, Task};
 
 use super::store::{self, ListQuery, Sort};
-use crate::auth::routes::WithHeaders;
+use crate::reply::WithHeaders;
 use crate::bearer::Owner;
 use crate::body::JsonBody;
 use crate::db::{now_millis, Db};
@@ -79,6 +79,12 @@ fn no_store() -> Header<'static> {
     Header::new("Cache-Control", "no-store")
 }
 
+/// One task of this user, or `TASK_NOT_FOUND`.
+fn task_reply(found: Result<Option<Task>, sqlx::Error>) -> AppResult<WithHeaders<Json<Task>>> {
+    let task = found.map_err(db_error)?.ok_or_else(not_found)?;
+    Ok(WithHeaders(Json(task), vec![no_store()]))
+}
+
 #[utoipa::path(get, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
     params(
         ("user_id" = String, Path, description = "Must equal the token's `sub`"),
@@ -135,8 +141,7 @@ async fn create(owner: Owner, _user_id: &str, db: &State<Db>, body: JsonBody<Cre
         (status = 403, description = "The token is another user's", body = ErrorBody), (status = 404, description = "No such task of this user", body = ErrorBody)))]
 #[get("/<_user_id>/tasks/<id>")]
 async fn read(owner: Owner, _user_id: &str, id: i64, db: &State<Db>) -> AppResult<WithHeaders<Json<Task>>> {
-    let task = store::get(db, &owner.user_id, id).await.map_err(db_error)?.ok_or_else(not_found)?;
-    Ok(WithHeaders(Json(task), vec![no_store()]))
+    task_reply(store::get(db, &owner.user_id, id).await)
 }
 
 #[utoipa::path(put, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("user_id" = String, Path, description = "Must equal the token's `sub`"), ("id" = i64, Path, description = "Task id")),
@@ -150,11 +155,7 @@ async fn read(owner: Owner, _user_id: &str, id: i64, db: &State<Db>) -> AppResul
 async fn replace(owner: Owner, _user_id: &str, id: i64, db: &State<Db>, body: JsonBody<ReplaceTask>) -> AppResult<WithHeaders<Json<Task>>> {
     let body = body.into_inner();
     let (title, description) = (title(&body.title)?, description(&body.description)?);
-    let task = store::update(db, &owner.user_id, id, Some(&title), Some(&description), Some(body.completed), now_millis())
-        .await
-        .map_err(db_error)?
-        .ok_or_else(not_found)?;
-    Ok(WithHeaders(Json(task), vec![no_store()]))
+    task_reply(store::update(db, &owner.user_id, id, Some(&title), Some(&description), Some(body.completed), now_millis()).await)
 }
 
 #[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("user_id" = String, Path, description = "Must equal the token's `sub`"), ("id" = i64, Path, description = "Task id")),
@@ -169,11 +170,7 @@ async fn update(owner: Owner, _user_id: &str, id: i64, db: &State<Db>, body: Jso
     let body = body.into_inner();
     let title = body.title.as_deref().map(title).transpose()?;
     let description = body.description.as_deref().map(description).transpose()?;
-    let task = store::update(db, &owner.user_id, id, title.as_deref(), description.as_deref(), body.completed, now_millis())
-        .await
-        .map_err(db_error)?
-        .ok_or_else(not_found)?;
-    Ok(WithHeaders(Json(task), vec![no_store()]))
+    task_reply(store::update(db, &owner.user_id, id, title.as_deref(), description.as_deref(), body.completed, now_millis()).await)
 }
 
 #[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}/complete", tag = "tasks", security(("bearer" = [])), params(("user_id" = String, Path, description = "Must equal the token's `sub`"), ("id" = i64, Path, description = "Task id")),
@@ -181,8 +178,7 @@ async fn update(owner: Owner, _user_id: &str, id: i64, db: &State<Db>, body: Jso
         (status = 403, description = "The token is another user's", body = ErrorBody), (status = 404, description = "No such task of this user", body = ErrorBody)))]
 #[patch("/<_user_id>/tasks/<id>/complete")]
 async fn toggle(owner: Owner, _user_id: &str, id: i64, db: &State<Db>) -> AppResult<WithHeaders<Json<Task>>> {
-    let task = store::toggle(db, &owner.user_id, id, now_millis()).await.map_err(db_error)?.ok_or_else(not_found)?;
-    Ok(WithHeaders(Json(task), vec![no_store()]))
+    task_reply(store::toggle(db, &owner.user_id, id, now_millis()).await)
 }
 
 #[utoipa::path(delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("user_id" = String, Path, description = "Must equal the token's `sub`"), ("id" = i64, Path, description = "Task id")),

@@ -9,3 +9,9 @@ pub use config_error::ConfigError;
 pub use filters::Filters;
 pub use server_status::{ServerStatus, StatusView};
 pub use task_item::TaskItem;
+
+/// The value of an `<input>` from its event.
+pub fn input_value(e: &yew::InputEvent) -> String {
+    use wasm_bindgen::JsCast;
+    e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).map(|i| i.value()).unwrap_or_default()
+}

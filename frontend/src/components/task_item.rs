@@ -1,7 +1,7 @@
 use shared::Task;
 use yew::prelude::*;
 
-use crate::pages::auth_form::input_value;
+use super::input_value;
 
 #[derive(Properties, PartialEq)]
 pub struct TaskItemProps {

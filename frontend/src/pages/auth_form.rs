@@ -1,4 +1,4 @@
-//! What sign-in and sign-up share: field state, the error line, busy state.
+//! What sign-in and sign-up share: plain words for the server's errors.
 
 use crate::api::ApiError;
 
@@ -16,12 +16,6 @@ pub fn auth_error_message(error: &ApiError) -> String {
         },
         _ => error.to_string(),
     }
-}
-
-/// The value of an `<input>` from its event.
-pub fn input_value(e: &yew::InputEvent) -> String {
-    use wasm_bindgen::JsCast;
-    e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).map(|i| i.value()).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! One module per route, plus the status panel that loads `/api/health`.
 
-pub mod auth_form;
+mod auth_form;
 mod home;
 mod login;
 mod not_found;

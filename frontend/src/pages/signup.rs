@@ -2,7 +2,8 @@ use shared::limits::PASSWORD_MIN_CHARS;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::auth_form::{auth_error_message, input_value};
+use super::auth_form::auth_error_message;
+use crate::components::input_value;
 use crate::auth::{use_auth, Session};
 use crate::routes::{use_title, Route};
 

@@ -9,11 +9,10 @@ use shared::Task;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::auth_form::input_value;
 use crate::api::hook::{use_api, ApiHandle};
 use crate::api::{tasks as task_api, ApiError};
 use crate::auth::{use_auth, Session};
-use crate::components::{Filters, TaskItem};
+use crate::components::{input_value, Filters, TaskItem};
 use crate::routes::{use_title, Route};
 use crate::toast::use_toasts;
 
