@@ -117,6 +117,15 @@ pub struct Expectations {
 #[derive(Deserialize)]
 struct Subject {
     sub: String,
+    /// A JSON number: some issuers write it with a fraction.
+    exp: f64,
+}
+
+/// A token that passed [`verify`]: who it names and until when.
+#[derive(Clone)]
+pub struct Verified {
+    pub sub: String,
+    pub exp: i64,
 }
 
 /// The bearer token of an `Authorization` header value.
@@ -145,8 +154,8 @@ pub fn token_kid(token: &str) -> Result<String, Rejection> {
 }
 
 /// Verifies signature, algorithm, `exp`/`nbf`, `iss`, `aud` and `sub`;
-/// returns the subject (the user id).
-pub fn verify(token: &str, ring: &KeyRing, expect: &Expectations) -> Result<String, Rejection> {
+/// returns the subject (the user id) and expiry.
+pub fn verify(token: &str, ring: &KeyRing, expect: &Expectations) -> Result<Verified, Rejection> {
     let header = decode_header(token).map_err(|_| Rejection::Malformed)?;
     let kid = header.kid.ok_or(Rejection::NoKid)?;
     let key = ring.keys.get(&kid).ok_or(Rejection::UnknownKid)?;
@@ -163,7 +172,53 @@ pub fn verify(token: &str, ring: &KeyRing, expect: &Expectations) -> Result<Stri
     if data.claims.sub.trim().is_empty() {
         return Err(Rejection::EmptySubject);
     }
-    Ok(data.claims.sub)
+    Ok(Verified { sub: data.claims.sub, exp: data.claims.exp as i64 })
+}
+
+/// How many verified tokens are remembered before the cache is pruned.
+const VERIFIED_CACHE_MAX: usize = 10_000;
+
+/// Tokens that passed [`verify`], remembered until they expire so a client
+/// sending the same token again skips the signature check (most of a
+/// request's authentication cost). An entry counts only with the key ring it
+/// was verified against: when keys rotate or a JWKS changes, every token is
+/// checked afresh. `nbf` needs no re-check: it held once, and time only
+/// moves forward.
+#[derive(Default)]
+pub struct VerifiedTokens {
+    entries: Mutex<HashMap<Box<str>, (Verified, Arc<KeyRing>)>>,
+}
+
+impl VerifiedTokens {
+    fn get(&self, token: &str, ring: &Arc<KeyRing>, now: i64, leeway: u64) -> Option<String> {
+        let entries = self.entries.lock().ok()?;
+        let (verified, verified_with) = entries.get(token)?;
+        let leeway = i64::try_from(leeway).unwrap_or(i64::MAX);
+        (Arc::ptr_eq(verified_with, ring) && verified.exp >= now.saturating_sub(leeway)).then(|| verified.sub.clone())
+    }
+
+    fn insert(&self, token: &str, ring: &Arc<KeyRing>, verified: &Verified, now: i64) {
+        let Ok(mut entries) = self.entries.lock() else { return };
+        if entries.len() >= VERIFIED_CACHE_MAX {
+            entries.retain(|_, (v, _)| v.exp >= now);
+            if entries.len() >= VERIFIED_CACHE_MAX {
+                entries.clear();
+            }
+        }
+        entries.insert(token.into(), (verified.clone(), ring.clone()));
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.entries.lock().map(|e| e.len()).unwrap_or(0)
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 /// Where verification keys come from.
@@ -346,6 +401,7 @@ impl RemoteJwks {
 pub struct BearerState {
     pub source: KeySource,
     pub expect: Expectations,
+    pub verified: VerifiedTokens,
 }
 
 impl BearerState {
@@ -359,7 +415,7 @@ impl BearerState {
             audience: settings.jwt_audience.clone(),
             leeway_secs: settings.jwt_leeway_secs,
         };
-        Self { source, expect }
+        Self { source, expect, verified: VerifiedTokens::default() }
     }
 }
 
@@ -379,7 +435,13 @@ async fn authenticate(req: &Request<'_>) -> Result<String, ApiError> {
         let token = bearer_token(req.headers().get_one("Authorization"))?;
         let kid = token_kid(token)?;
         let ring = state.source.ring_for(&kid, auth, db).await.ok_or(Rejection::UnknownKid)?;
-        verify(token, &ring, &state.expect)
+        let now = unix_now();
+        if let Some(sub) = state.verified.get(token, &ring, now, state.expect.leeway_secs) {
+            return Ok(sub);
+        }
+        let verified = verify(token, &ring, &state.expect)?;
+        state.verified.insert(token, &ring, &verified, now);
+        Ok(verified.sub)
     }
     .await;
     match outcome {
@@ -426,6 +488,32 @@ mod tests {
         assert_eq!(bearer_token(Some("Basic abc")), Err(Rejection::NotBearer));
         assert_eq!(bearer_token(Some("Bearer ")), Err(Rejection::Missing));
         assert_eq!(bearer_token(Some(&format!("Bearer {}", "a".repeat(MAX_TOKEN_BYTES + 1)))), Err(Rejection::TooLarge));
+    }
+
+    #[test]
+    fn verified_tokens_count_until_expiry_and_only_with_their_key_ring() {
+        let ring = || Arc::new(KeyRing::from_jwks(&JwkSet { keys: vec![] }));
+        let (ring_a, ring_b) = (ring(), ring());
+        let cache = VerifiedTokens::default();
+        cache.insert("t1", &ring_a, &Verified { sub: "u1".into(), exp: 1_000 }, 900);
+        assert_eq!(cache.get("t1", &ring_a, 1_000, 0).as_deref(), Some("u1"));
+        assert_eq!(cache.get("t1", &ring_a, 1_001, 0), None, "expired");
+        assert_eq!(cache.get("t1", &ring_a, 1_030, 30).as_deref(), Some("u1"), "within the leeway");
+        assert_eq!(cache.get("t1", &ring_b, 1_000, 0), None, "keys changed: verify again");
+        assert_eq!(cache.get("t2", &ring_a, 1_000, 0), None);
+    }
+
+    #[test]
+    fn the_verified_token_cache_stays_bounded() {
+        let ring = Arc::new(KeyRing::from_jwks(&JwkSet { keys: vec![] }));
+        let cache = VerifiedTokens::default();
+        for i in 0..VERIFIED_CACHE_MAX {
+            // half of them expired by `now`
+            cache.insert(&format!("t{i}"), &ring, &Verified { sub: "u".into(), exp: if i % 2 == 0 { 10 } else { 5_000 } }, 100);
+        }
+        assert_eq!(cache.len(), VERIFIED_CACHE_MAX);
+        cache.insert("one-more", &ring, &Verified { sub: "u".into(), exp: 5_000 }, 100);
+        assert_eq!(cache.len(), VERIFIED_CACHE_MAX / 2 + 1, "expired entries pruned first");
     }
 
     #[test]

@@ -1,6 +1,11 @@
 //! The database: a typed sqlx pool for SQLite or PostgreSQL (chosen by
-//! `DATABASE_URL`, created by rocket_db_pools), versioned migrations, and the
-//! engine differences in one place.
+//! `DATABASE_URL`, created by rocket_db_pools from the `databases.todo`
+//! config), versioned migrations, and the engine differences in one place.
+//!
+//! The pool is created with rocket_db_pools' `Pool::init` but not through its
+//! fairing: that fairing closes the pool as soon as shutdown *starts*, so
+//! requests still in flight during Rocket's grace period failed. `main`
+//! closes the pool after the server has drained instead ([`Db::close`]).
 //!
 //! Why not one `sqlx::AnyPool`: sqlx 0.7's Any driver decodes SQLite integers
 //! as 32-bit (millisecond timestamps come back truncated) and cannot decode
@@ -13,20 +18,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use rocket::fairing::AdHoc;
 use rocket::{Build, Rocket};
-use rocket_db_pools::Database;
+use rocket_db_pools::Pool as _;
 use sqlx::Executor;
 
 use crate::config::{Engine, Settings};
 
-/// The SQLite pool rocket_db_pools creates (busy timeout, create-if-missing).
-#[derive(Database)]
-#[database("todo")]
-pub struct SqliteDb(sqlx::SqlitePool);
-
-/// The PostgreSQL pool rocket_db_pools creates.
-#[derive(Database)]
-#[database("todo")]
-pub struct PgDb(sqlx::PgPool);
+/// Where the pool's settings live in Rocket's configuration.
+const DATABASE_CONFIG: &str = "databases.todo";
 
 /// The application database, managed by Rocket: handlers take `&State<Db>`.
 #[derive(Clone)]
@@ -53,6 +51,11 @@ impl Db {
             Db::Sqlite(_) => Engine::Sqlite,
             Db::Postgres(_) => Engine::Postgres,
         }
+    }
+
+    /// Closes every connection (waiting for those in use to come back).
+    pub async fn close(&self) {
+        on_db!(self, |pool| pool.close().await)
     }
 }
 
@@ -86,13 +89,28 @@ const MIGRATION_LOCK_KEY: i64 = 0x746f_646f_6d69_6772; // "todomigr"
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Database", |rocket| async {
         let engine = rocket.state::<Settings>().map(|s| s.engine).unwrap_or(Engine::Sqlite);
-        let rocket = rocket.attach(AdHoc::try_on_ignite("Database location", prepare_location));
-        let rocket = match engine {
-            Engine::Sqlite => rocket.attach(SqliteDb::init()),
-            Engine::Postgres => rocket.attach(PgDb::init()),
-        };
-        rocket.attach(AdHoc::try_on_ignite("Database migrations", migrate))
+        rocket
+            .attach(AdHoc::try_on_ignite("Database location", prepare_location))
+            .attach(AdHoc::try_on_ignite("Database pool", move |rocket| connect(rocket, engine)))
+            .attach(AdHoc::try_on_ignite("Database migrations", migrate))
     })
+}
+
+/// Creates the pool (rocket_db_pools reads `databases.todo`: url, pool size,
+/// timeouts; for SQLite it also sets the busy timeout and create-if-missing).
+async fn connect(rocket: Rocket<Build>, engine: Engine) -> Result<Rocket<Build>, Rocket<Build>> {
+    let config = rocket.figment().focus(DATABASE_CONFIG);
+    let db = match engine {
+        Engine::Sqlite => sqlx::SqlitePool::init(&config).await.map(Db::Sqlite).map_err(|e| e.to_string()),
+        Engine::Postgres => sqlx::PgPool::init(&config).await.map(Db::Postgres).map_err(|e| e.to_string()),
+    };
+    match db {
+        Ok(db) => Ok(rocket.manage(db)),
+        Err(e) => {
+            tracing::error!("cannot open the database: {e}");
+            Err(rocket)
+        }
+    }
 }
 
 /// SQLite will not create missing directories (`data/` on a fresh clone).
@@ -117,13 +135,8 @@ pub fn sqlite_file(url: &str) -> Option<String> {
 }
 
 async fn migrate(rocket: Rocket<Build>) -> Result<Rocket<Build>, Rocket<Build>> {
-    let engine = rocket.state::<Settings>().map(|s| s.engine).unwrap_or(Engine::Sqlite);
-    // `state`, not `fetch`: if the pool failed to start, that is already logged.
-    let db = match engine {
-        Engine::Sqlite => rocket.state::<SqliteDb>().map(|pool| Db::Sqlite((**pool).clone())),
-        Engine::Postgres => rocket.state::<PgDb>().map(|pool| Db::Postgres((**pool).clone())),
-    };
-    let Some(db) = db else { return Err(rocket) };
+    // If the pool failed to start, that is already logged.
+    let Some(db) = rocket.state::<Db>().cloned() else { return Err(rocket) };
     match run_migrations(&db).await {
         Ok(0) => {}
         Ok(n) => tracing::info!("applied {n} database migration(s)"),
@@ -132,7 +145,7 @@ async fn migrate(rocket: Rocket<Build>) -> Result<Rocket<Build>, Rocket<Build>> 
             return Err(rocket);
         }
     }
-    Ok(rocket.manage(db))
+    Ok(rocket)
 }
 
 /// Applies pending migrations in one transaction; safe to run from several
@@ -221,14 +234,48 @@ pub fn now_millis() -> i64 {
 
 /// A stored time as the API shows it: RFC 3339 UTC with milliseconds, like
 /// JavaScript's `toISOString()` (what Better Auth clients parse).
+///
+/// Written by hand (civil-from-days, proleptic Gregorian): a task list
+/// formats two of these per row, and a general formatter was a visible part
+/// of a list request's cost. Years outside 0..=9999 fall back to the epoch,
+/// as `toISOString()` has no four-digit form for them.
 pub fn iso8601(ms: i64) -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".into())
+    const MS_PER_DAY: i64 = 86_400_000;
+    let (days, ms_of_day) = (ms.div_euclid(MS_PER_DAY), ms.rem_euclid(MS_PER_DAY));
+    let (year, month, day) = civil_from_days(days);
+    if !(0..=9999).contains(&year) {
+        return "1970-01-01T00:00:00.000Z".into();
+    }
+    let (secs, millis) = (ms_of_day / 1000, ms_of_day % 1000);
+    let (hour, minute, second) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let mut out = String::with_capacity(24);
+    for (value, width, after) in
+        [(year, 4, '-'), (month, 2, '-'), (day, 2, 'T'), (hour, 2, ':'), (minute, 2, ':'), (second, 2, '.'), (millis, 3, 'Z')]
+    {
+        let mut digits = [b'0'; 4];
+        let mut v = value;
+        for d in digits[..width].iter_mut().rev() {
+            *d = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        out.extend(digits[..width].iter().map(|&b| char::from(b)));
+        out.push(after);
+    }
+    out
+}
+
+/// (year, month, day) of a day count since 1970-01-01 (H. Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// Whether a database error is a unique-constraint violation (both engines).
@@ -253,6 +300,22 @@ mod tests {
     fn times_render_like_javascript_iso_strings() {
         assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(iso8601(1_764_080_000_123), "2025-11-25T14:13:20.123Z");
+        assert_eq!(iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z", "leap day of a 400-year leap year");
+        assert_eq!(iso8601(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(iso8601(253_402_300_799_999), "9999-12-31T23:59:59.999Z");
+        assert_eq!(iso8601(253_402_300_800_000), "1970-01-01T00:00:00.000Z", "five-digit years are not shown");
+    }
+
+    #[test]
+    fn the_hand_written_format_agrees_with_the_time_crate() {
+        let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+        // Steps of a prime number of milliseconds from 0000 to 9999 (and a dense patch near now).
+        let far = (-62_167_219_200_000i64..253_402_300_799_999).step_by(7_919_000_003);
+        let near = (1_700_000_000_000i64..1_700_000_000_000 + 400 * 86_400_000).step_by(86_399_997);
+        for ms in far.chain(near) {
+            let expected = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap().format(&format).unwrap();
+            assert_eq!(iso8601(ms), expected, "{ms}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod logging;
 pub mod openapi;
 pub mod reply;
 pub mod request_log;
+pub mod security;
 pub mod tasks;
 pub mod web;
 
@@ -32,10 +33,12 @@ pub fn rocket_from(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
     let auth = auth::AuthState::from_settings(&settings)?;
     let bearer = bearer::BearerState::from_settings(&settings);
     let cors = cors::stage(&settings);
+    let security = security::SecurityHeaders::new(&settings.base_url);
     let figment = figment.merge(("databases.todo.url", settings.database_url.clone()));
     Ok(rocket::custom(figment)
         .manage(settings)
         .attach(request_log::RequestLog)
+        .attach(security)
         .attach(cors)
         .attach(db::stage())
         .attach(error::stage())

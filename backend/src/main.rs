@@ -21,7 +21,13 @@ async fn main() -> ExitCode {
         }
     };
     match rocket.launch().await {
-        Ok(_) => ExitCode::SUCCESS,
+        Ok(stopped) => {
+            // Graceful shutdown has drained the requests: now the pool can go.
+            if let Some(db) = stopped.state::<backend::db::Db>() {
+                db.close().await;
+            }
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {}", backend::launch_error_line(&e));
             ExitCode::FAILURE

@@ -3,10 +3,13 @@
 //! rendered from the same document (nothing fetched from a CDN).
 
 use rocket::fairing::AdHoc;
-use rocket::http::ContentType;
+use rocket::http::{ContentType, Header};
 use rocket::{get, routes};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+
+use crate::reply::WithHeaders;
+use crate::security;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -79,18 +82,21 @@ fn docs_html() -> String {
         }
     }
     format!(
-        "<!doctype html><html lang=en><meta charset=utf-8><title>Todo API</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}\
-         td,th{{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}}</style>\
+        "<!doctype html><html lang=en><meta charset=utf-8><title>Todo API</title><style>{DOCS_CSS}</style>\
          <h1>Todo API</h1><p>Machine-readable: <a href=\"/api/openapi.json\">/api/openapi.json</a>. \
          Errors are always <code>{{\"message\", \"code\"}}</code>.</p>\
          <table><tr><th>method</th><th>path</th><th>what</th><th>statuses</th></tr>{rows}</table></html>"
     )
 }
 
+const DOCS_CSS: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}\
+    td,th{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}";
+
 #[get("/docs")]
-fn docs() -> (ContentType, String) {
-    (ContentType::HTML, docs_html())
+fn docs() -> WithHeaders<(ContentType, String)> {
+    // No scripts at all; its one inline style allowed by hash.
+    let policy = format!("default-src 'none'; style-src {}; frame-ancestors 'none'; base-uri 'none'", security::sha256_source(DOCS_CSS));
+    WithHeaders((ContentType::HTML, docs_html()), vec![Header::new("Content-Security-Policy", policy)])
 }
 
 pub fn stage() -> AdHoc {

@@ -10,6 +10,7 @@ use rocket::response::{self, Responder};
 use rocket::{get, routes, Request, State};
 
 use crate::config::Settings;
+use crate::security;
 
 /// Where the SPA lives; checked once at start so a missing build is one warning.
 pub struct Web {
@@ -18,8 +19,9 @@ pub struct Web {
 
 /// A file from `dist/`, with a cache policy fitting its kind.
 pub enum Asset {
-    /// `index.html`: must be revalidated, it names the current hashed bundles.
-    Index(NamedFile),
+    /// `index.html`: must be revalidated, it names the current hashed
+    /// bundles; sent with the CSP that allows its inline loader by hash.
+    Index(String),
     /// Trunk's file names carry a content hash, so they never change.
     Hashed(NamedFile),
     /// Shown when `dist/` has not been built yet.
@@ -34,7 +36,13 @@ const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>SPA not built
 impl<'r> Responder<'r, 'static> for Asset {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let (file, cache) = match self {
-            Asset::Index(f) => (f, "no-cache"),
+            Asset::Index(html) => {
+                let policy = security::spa_policy(&html);
+                let mut res = (ContentType::HTML, html).respond_to(req)?;
+                res.set_header(Header::new("Cache-Control", "no-cache"));
+                res.set_header(Header::new("Content-Security-Policy", policy));
+                return Ok(res);
+            }
             Asset::Hashed(f) => (f, "public, max-age=31536000, immutable"),
             Asset::NotBuilt => {
                 let mut res = (Status::ServiceUnavailable, (ContentType::HTML, NOT_BUILT)).respond_to(req)?;
@@ -61,15 +69,15 @@ async fn spa(path: PathBuf, web: &State<Web>) -> Result<Asset, Status> {
         return Err(Status::NotFound);
     }
     let candidate = web.dist.join(&path);
-    if !path.as_os_str().is_empty() && candidate.is_file() {
-        let file = NamedFile::open(&candidate).await.map_err(|_| Status::NotFound)?;
-        return Ok(if path.as_os_str() == "index.html" { Asset::Index(file) } else { Asset::Hashed(file) });
+    let index = web.dist.join("index.html");
+    if !path.as_os_str().is_empty() && path.as_os_str() != "index.html" && candidate.is_file() {
+        return NamedFile::open(&candidate).await.map(Asset::Hashed).map_err(|_| Status::NotFound);
     }
-    if looks_like_file(&path) {
+    if path.as_os_str() != "index.html" && looks_like_file(&path) {
         return Err(Status::NotFound);
     }
-    match NamedFile::open(web.dist.join("index.html")).await {
-        Ok(index) => Ok(Asset::Index(index)),
+    match rocket::tokio::fs::read_to_string(&index).await {
+        Ok(html) => Ok(Asset::Index(html)),
         Err(_) => Ok(Asset::NotBuilt),
     }
 }

@@ -193,3 +193,65 @@ async fn same_origin_requests_pass_cors_whatever_cors_origins_says() {
 
     assert_eq!(res.status(), Status::Ok);
 }
+
+fn csp_hash(inline: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(inline.as_bytes())))
+}
+
+#[rocket::async_test]
+async fn the_spa_page_allows_only_its_own_scripts_and_cannot_be_framed() {
+    let app = spawn_app().await;
+    // What Trunk writes: an inline module that starts the wasm bundle.
+    let loader = "import init from '/frontend-1234.js';\ninit('/frontend-1234_bg.wasm');";
+    std::fs::write(app.dist.path().join("index.html"), format!("<!doctype html><script type=\"module\">{loader}</script>{INDEX_MARKER}")).unwrap();
+
+    for path in ["/", "/tasks", "/index.html"] {
+        let res = app.client.get(path).dispatch().await;
+        assert_eq!(res.status(), Status::Ok, "{path}");
+        let csp = res.headers().get_one("Content-Security-Policy").unwrap_or_default().to_owned();
+        assert!(csp.contains(&format!("script-src 'self' 'wasm-unsafe-eval' {};", csp_hash(loader))), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"), "{csp}");
+        assert_eq!(res.headers().get_one("X-Content-Type-Options"), Some("nosniff"));
+        assert_eq!(res.headers().get_one("Referrer-Policy"), Some("no-referrer"));
+        assert_eq!(res.headers().get_one("X-Frame-Options"), Some("DENY"));
+        assert_eq!(res.headers().get_one("Strict-Transport-Security"), None, "plain http: no HSTS");
+        assert!(res.into_string().await.unwrap().contains(loader), "the page is served unchanged");
+    }
+}
+
+#[rocket::async_test]
+async fn api_responses_are_not_stored_or_framed_unless_a_route_says_so() {
+    let app = spawn_app().await;
+
+    let res = app.client.get("/api/health").dispatch().await;
+    assert_eq!(res.headers().get_one("Cache-Control"), Some("no-store"));
+    assert_eq!(res.headers().get_one("X-Content-Type-Options"), Some("nosniff"));
+    assert!(res.headers().get_one("Content-Security-Policy").unwrap().starts_with("default-src 'none'"));
+
+    let res = app.client.get("/api/does-not-exist").dispatch().await;
+    assert_eq!(res.headers().get_one("Cache-Control"), Some("no-store"), "errors too");
+
+    let res = app.client.get("/api/auth/jwks").dispatch().await;
+    assert_eq!(res.headers().get_one("Cache-Control"), Some("public, max-age=300"), "the JWKS stays cacheable");
+
+    let res = app.client.get("/api/docs").dispatch().await;
+    let csp = res.headers().get_one("Content-Security-Policy").unwrap().to_owned();
+    assert!(csp.starts_with("default-src 'none'; style-src 'sha256-"), "docs: its own style only: {csp}");
+}
+
+#[rocket::async_test]
+async fn https_deployments_get_strict_transport_security() {
+    let app = app().set("better_auth_url", "https://todo.example.com").spawn().await;
+
+    for path in ["/api/health", "/tasks"] {
+        let res = app.client.get(path).dispatch().await;
+        assert_eq!(
+            res.headers().get_one("Strict-Transport-Security"),
+            Some("max-age=31536000; includeSubDomains"),
+            "{path}"
+        );
+    }
+}

@@ -4,12 +4,10 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use common::{TempDir, TestDb, PASSWORD, TEST_SECRET};
+use common::process::{http, ServerProcess};
+use common::{TestDb, PASSWORD};
 
 /// The bound this test pins for the whole server process (peak RSS): a
 /// baseline allowance plus one 19 MiB argon2 buffer per hashing thread (one
@@ -17,32 +15,6 @@ use common::{TempDir, TestDb, PASSWORD, TEST_SECRET};
 fn peak_rss_bound_mib() -> u64 {
     let workers = std::thread::available_parallelism().map(|n| n.get() as u64).unwrap_or(2);
     64 + 19 * workers
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// One HTTP/1.1 request over a fresh connection: (status, body).
-fn http(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
-    Ok((status, body))
 }
 
 fn peak_rss_kib(pid: u32) -> u64 {
@@ -56,25 +28,8 @@ fn peak_rss_kib(pid: u32) -> u64 {
 fn a_hundred_concurrent_sign_ins_succeed_within_the_memory_bound() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let db = rt.block_on(TestDb::create());
-    let dist = TempDir::new("storm-dist");
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(env!("CARGO_BIN_EXE_backend"))
-        .env("DATABASE_URL", &db.url)
-        .env("ROCKET_PORT", port.to_string())
-        .env("BETTER_AUTH_SECRET", TEST_SECRET)
-        .env("AUTH_RATE_LIMIT_MAX", "0")
-        .env("DIST_DIR", dist.path())
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("server starts");
-    let pid = child.id();
-    let _server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !matches!(http(port, "GET", "/api/health", ""), Ok((200, _))) {
-        assert!(Instant::now() < deadline, "server did not become healthy");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let server = ServerProcess::start(&db);
+    let (pid, port) = (server.pid(), server.port);
     let sign_up = format!(r#"{{"name":"Storm","email":"storm@example.com","password":"{PASSWORD}"}}"#);
     assert_eq!(http(port, "POST", "/api/auth/sign-up/email", &sign_up).unwrap().0, 200);
 

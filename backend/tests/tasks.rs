@@ -311,3 +311,24 @@ async fn lists_only_ever_contain_the_callers_tasks() {
     assert_eq!(list.header("X-Total-Count"), Some("3"));
     assert!(list.json().as_array().unwrap().iter().all(|t| t["user_id"] == ada.id.as_str()));
 }
+
+#[rocket::async_test]
+async fn every_acknowledged_write_is_visible_to_the_very_next_request() {
+    // A write must be committed before it is answered. Reading RETURNING rows
+    // with fetch_one answered at the first row, before SQLite committed: a
+    // read right after then missed the task now and then.
+    let app = spawn_app().await;
+    let ada = user(&app).await;
+    let path = tasks_path(&ada);
+    for n in 1..=40 {
+        let created = call(&app, Method::Post, &path, &ada, Some(json!({"title": format!("task {n}")}))).await;
+        assert_eq!(created.status, Status::Created);
+        let id = created.json()["id"].clone();
+        let listed = call(&app, Method::Get, &format!("{path}?limit=1"), &ada, None).await;
+        assert_eq!(listed.json()[0]["id"], id, "write {n} not visible to the next read");
+        let toggled = call(&app, Method::Patch, &format!("{path}/{id}/complete"), &ada, None).await;
+        assert_eq!(toggled.json()["completed"], true);
+        let read = call(&app, Method::Get, &format!("{path}/{id}"), &ada, None).await;
+        assert_eq!(read.json()["completed"], true, "toggle {n} not visible to the next read");
+    }
+}

@@ -1,7 +1,9 @@
 //! `cargo xtask run`: install what is missing, build the SPA, start the app.
 //! `cargo xtask test`: install test tools, then every suite, with a summary.
 
+mod bench;
 mod compat;
+mod server;
 mod tools;
 
 use std::env;
@@ -16,6 +18,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   run     install missing tools, build the SPA (release) and start the app on http://localhost:8000
   test    install missing test tools and run every test suite (SQLite, PostgreSQL, wasm, browser)
+  bench   benchmark the release build with oha (--postgres, --duration N); see README
   setup   only install the tools `run` and `test` need";
 
 fn main() -> ExitCode {
@@ -28,6 +31,10 @@ fn main() -> ExitCode {
     let result = match command.as_deref() {
         Some("run") => run(&root),
         Some("test") => return test(&root),
+        Some("bench") => {
+            let args: Vec<String> = env::args().skip(2).collect();
+            bench::Options::parse(&args).and_then(|o| setup(&root, false).and_then(|t| bench::run(&root, &t, &o)))
+        }
         Some("setup") => setup(&root, true).map(|_| ()),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use crate::run_status;
 
 pub const TRUNK_VERSION: &str = "0.21.14";
+pub const OHA_VERSION: &str = "1.16.0";
 pub const BINARYEN_NPM_VERSION: &str = "132.0.0";
 pub const POSTGRES_ADDR: &str = "127.0.0.1:5432";
 pub const DEFAULT_TEST_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -110,6 +111,22 @@ impl Tools {
                 .arg(format!("binaryen@{BINARYEN_NPM_VERSION}")),
         )
         .map_err(|e| format!("{e}\n  wasm-opt comes from npm's binaryen package: install Node.js and npm (Debian: apt-get install nodejs npm)"))
+    }
+
+    /// The HTTP load generator `bench` drives the server with.
+    pub fn ensure_oha(&self) -> Result<PathBuf, String> {
+        let expected = format!("oha {OHA_VERSION}");
+        if self.version_of("oha").as_deref() != Some(expected.as_str()) {
+            println!("    installing oha {OHA_VERSION} (compiles from crates.io, ~5 minutes on 2 cores)");
+            run_status(self.command(self.cargo_path()).args([
+                "install",
+                "oha",
+                "--locked",
+                "--version",
+                OHA_VERSION,
+            ]))?;
+        }
+        find_on_path(&self.path, &["oha"]).ok_or_else(|| "oha was installed but is not on PATH".into())
     }
 
     pub fn ensure_browser(&self) -> Result<Browser, String> {

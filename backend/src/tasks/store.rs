@@ -84,19 +84,25 @@ pub async fn list(db: &Db, user_id: &str, q: &ListQuery) -> Result<(Vec<Task>, i
     })
 }
 
+// Writes with `RETURNING` read their rows with `fetch_all`, never
+// `fetch_one`/`fetch_optional`: those return at the first row, and SQLite
+// commits the statement only when it runs to the end. Answering at the first
+// row acknowledged writes that were not committed yet (a read right after
+// could miss them; a crash could lose them).
+
 pub async fn create(db: &Db, user_id: &str, title: &str, description: &str, now: i64) -> Result<Task, sqlx::Error> {
     let sql = format!(
         "INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at) \
          VALUES ($1, $2, $3, FALSE, $4, $4) RETURNING {COLUMNS}"
     );
-    let row: TaskRow = on_db!(db, |pool| sqlx::query_as(&sql)
+    let rows: Vec<TaskRow> = on_db!(db, |pool| sqlx::query_as(&sql)
         .bind(user_id)
         .bind(title)
         .bind(description)
         .bind(now)
-        .fetch_one(pool)
+        .fetch_all(pool)
         .await)?;
-    Ok(to_task(row))
+    rows.into_iter().next().map(to_task).ok_or(sqlx::Error::RowNotFound)
 }
 
 pub async fn get(db: &Db, user_id: &str, id: i64) -> Result<Option<Task>, sqlx::Error> {
@@ -119,16 +125,16 @@ pub async fn update(
         "UPDATE tasks SET title = COALESCE($1, title), description = COALESCE($2, description), \
          completed = COALESCE($3, completed), updated_at = $4 WHERE id = $5 AND user_id = $6 RETURNING {COLUMNS}"
     );
-    let row: Option<TaskRow> = on_db!(db, |pool| sqlx::query_as(&sql)
+    let rows: Vec<TaskRow> = on_db!(db, |pool| sqlx::query_as(&sql)
         .bind(title)
         .bind(description)
         .bind(completed)
         .bind(now)
         .bind(id)
         .bind(user_id)
-        .fetch_optional(pool)
+        .fetch_all(pool)
         .await)?;
-    Ok(row.map(to_task))
+    Ok(rows.into_iter().next().map(to_task))
 }
 
 /// Flips `completed` in one statement (no read-modify-write race).
@@ -136,9 +142,9 @@ pub async fn toggle(db: &Db, user_id: &str, id: i64, now: i64) -> Result<Option<
     let sql = format!(
         "UPDATE tasks SET completed = NOT completed, updated_at = $1 WHERE id = $2 AND user_id = $3 RETURNING {COLUMNS}"
     );
-    let row: Option<TaskRow> =
-        on_db!(db, |pool| sqlx::query_as(&sql).bind(now).bind(id).bind(user_id).fetch_optional(pool).await)?;
-    Ok(row.map(to_task))
+    let rows: Vec<TaskRow> =
+        on_db!(db, |pool| sqlx::query_as(&sql).bind(now).bind(id).bind(user_id).fetch_all(pool).await)?;
+    Ok(rows.into_iter().next().map(to_task))
 }
 
 /// Whether a task of this user was deleted.

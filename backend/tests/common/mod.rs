@@ -237,6 +237,7 @@ pub fn verify(token: &str, jwks: &jsonwebtoken::jwk::JwkSet) -> Result<serde_jso
 }
 
 pub mod jwks;
+pub mod process;
 
 /// An owned response: status, headers and body text.
 #[derive(Debug)]

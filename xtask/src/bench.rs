@@ -1,0 +1,450 @@
+//! `cargo xtask bench`: the release backend on a fresh database, seeded over
+//! HTTP, driven by oha (a maintained load generator from crates.io) through
+//! the scenarios of issue #6, plus the gzipped weight of the release SPA.
+//!
+//! Figures are compared as ratios within one run: absolute numbers on a
+//! shared 2-core machine move from run to run, ratios much less.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+
+use crate::server::{request, Server};
+use crate::tools::{self, Tools};
+use crate::{build_spa, cargo, run_status, step};
+
+const CONCURRENCY: [u32; 3] = [1, 16, 64];
+const STORM_SIGN_INS: u32 = 32;
+const STORM_READERS: u32 = 16;
+const PASSWORD: &str = "bench-password-1";
+/// Issue #6's budget for the SPA's first load, gzipped.
+const SPA_BUDGET_BYTES: u64 = 140 * 1000;
+
+pub const USAGE: &str = "usage: cargo xtask bench [--postgres] [--duration SECONDS]
+
+  --postgres        run against a fresh PostgreSQL database on 127.0.0.1:5432 (default: SQLite)
+  --duration N      seconds per scenario and concurrency (default 10)";
+
+pub struct Options {
+    postgres: bool,
+    duration_secs: u64,
+}
+
+impl Options {
+    pub fn parse(args: &[String]) -> Result<Self, String> {
+        let mut options = Options { postgres: false, duration_secs: 10 };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--postgres" => options.postgres = true,
+                "--duration" => {
+                    options.duration_secs = args
+                        .next()
+                        .and_then(|d| d.parse().ok())
+                        .filter(|d| *d > 0)
+                        .ok_or("--duration needs a whole number of seconds above 0")?;
+                }
+                other => return Err(format!("unknown argument `{other}`\n\n{USAGE}")),
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// What one oha run measured.
+struct Measured {
+    scenario: &'static str,
+    concurrency: u32,
+    requests: u64,
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    /// Responses with another status than expected, plus transport errors.
+    errors: u64,
+}
+
+impl Measured {
+    fn to_json(&self) -> Value {
+        json!({
+            "scenario": self.scenario, "concurrency": self.concurrency, "requests": self.requests,
+            "rps": round(self.rps), "p50_ms": round(self.p50_ms), "p99_ms": round(self.p99_ms), "errors": self.errors,
+        })
+    }
+}
+
+fn round(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// One load-generator run: a request shape and the status it must get.
+struct Load<'a> {
+    method: &'a str,
+    url: String,
+    token: Option<&'a str>,
+    body: Option<String>,
+    expect: u16,
+}
+
+impl Load<'_> {
+    fn command(&self, oha: &Path, concurrency: u32, amount: Amount) -> Command {
+        let mut cmd = Command::new(oha);
+        cmd.args(["--no-tui", "--output-format", "json", "-c", &concurrency.to_string(), "-m", self.method]);
+        match amount {
+            Amount::Seconds(s) => cmd.args(["-z", &format!("{s}s"), "-w"]),
+            Amount::Requests(n) => cmd.args(["-n", &n.to_string()]),
+        };
+        if let Some(t) = self.token {
+            cmd.args(["-H", &format!("Authorization: Bearer {t}")]);
+        }
+        if let Some(b) = &self.body {
+            cmd.args(["-T", "application/json", "-d", b]);
+        }
+        cmd.arg(&self.url).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd
+    }
+
+    fn spawn(&self, oha: &Path, concurrency: u32, amount: Amount) -> Result<Child, String> {
+        self.command(oha, concurrency, amount).spawn().map_err(|e| format!("cannot run oha: {e}"))
+    }
+
+    fn collect(&self, child: Child, scenario: &'static str, concurrency: u32) -> Result<Measured, String> {
+        let out = child.wait_with_output().map_err(|e| format!("oha: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("oha failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr)));
+        }
+        let report: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("oha's JSON report: {e}"))?;
+        parse_report(&report, scenario, concurrency, self.expect)
+    }
+
+    fn run(&self, oha: &Path, scenario: &'static str, concurrency: u32, amount: Amount) -> Result<Measured, String> {
+        let child = self.spawn(oha, concurrency, amount)?;
+        self.collect(child, scenario, concurrency)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Amount {
+    Seconds(u64),
+    Requests(u64),
+}
+
+/// Reads the parts of oha's JSON report the table needs (latencies in s).
+fn parse_report(report: &Value, scenario: &'static str, concurrency: u32, expect: u16) -> Result<Measured, String> {
+    let number = |path: &str| report.pointer(path).and_then(Value::as_f64);
+    let mut requests = 0;
+    let mut errors = 0;
+    for (status, count) in report["statusCodeDistribution"].as_object().into_iter().flatten() {
+        let count = count.as_u64().unwrap_or(0);
+        requests += count;
+        if status.parse::<u16>().ok() != Some(expect) {
+            errors += count;
+        }
+    }
+    for (_, count) in report["errorDistribution"].as_object().into_iter().flatten() {
+        errors += count.as_u64().unwrap_or(0);
+    }
+    Ok(Measured {
+        scenario,
+        concurrency,
+        requests,
+        rps: number("/summary/requestsPerSec").ok_or("oha's report has no summary.requestsPerSec")?,
+        p50_ms: number("/latencyPercentiles/p50").unwrap_or(f64::NAN) * 1000.0,
+        p99_ms: number("/latencyPercentiles/p99").unwrap_or(f64::NAN) * 1000.0,
+        errors,
+    })
+}
+
+/// A signed-up user with a JWT for the task API.
+struct User {
+    id: String,
+    jwt: String,
+    email: String,
+}
+
+fn sign_up(port: u16, name: &str) -> Result<User, String> {
+    let email = format!("{name}@bench.example");
+    let body = json!({"name": name, "email": email, "password": PASSWORD}).to_string();
+    let reply = request(port, "POST", "/api/auth/sign-up/email", &[], Some(&body))?;
+    if reply.status != 200 {
+        return Err(format!("sign-up of {email}: {} {}", reply.status, reply.body));
+    }
+    let id = reply.json()?["user"]["id"].as_str().ok_or("sign-up reply has no user.id")?.to_owned();
+    let cookie = reply.header("set-cookie").and_then(|c| c.split(';').next()).ok_or("sign-up set no cookie")?.to_owned();
+    let token = request(port, "GET", "/api/auth/token", &[("Cookie", &cookie)], None)?;
+    let jwt = token.json()?["token"].as_str().ok_or_else(|| format!("/api/auth/token: {}", token.body))?.to_owned();
+    Ok(User { id, jwt, email })
+}
+
+fn create_task_body(title: &str) -> String {
+    json!({"title": title, "description": "seeded by cargo xtask bench"}).to_string()
+}
+
+/// Creates `n` tasks for `user` through the API, using oha for the volume.
+fn seed_tasks(oha: &Path, base: &str, user: &User, n: u64) -> Result<(), String> {
+    let load = Load {
+        method: "POST",
+        url: format!("{base}/api/{}/tasks", user.id),
+        token: Some(&user.jwt),
+        body: Some(create_task_body("A seeded task with a realistic title")),
+        expect: 201,
+    };
+    let m = load.run(oha, "seed", 16, Amount::Requests(n))?;
+    if m.errors > 0 || m.requests != n {
+        return Err(format!("seeding {n} tasks: {} answered, {} not 201", m.requests, m.errors));
+    }
+    Ok(())
+}
+
+/// Gzipped bytes of the release SPA's files by kind.
+fn spa_weight(dist: &Path) -> Result<Vec<(String, u64)>, String> {
+    let mut by_kind: Vec<(String, u64)> = ["wasm", "js", "css", "html"].iter().map(|k| (k.to_string(), 0)).collect();
+    for entry in fs::read_dir(dist).map_err(|e| format!("{}: {e}", dist.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_owned();
+        if let Some(slot) = by_kind.iter_mut().find(|(k, _)| *k == ext) {
+            let gz = Command::new("gzip").args(["-9", "-c"]).arg(&path).output().map_err(|e| format!("gzip: {e}"))?;
+            slot.1 += gz.stdout.len() as u64;
+        }
+    }
+    Ok(by_kind)
+}
+
+/// A throw-away PostgreSQL database, dropped afterwards.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl PgDatabase {
+    fn create(admin_url: &str) -> Result<Self, String> {
+        let name = format!("todo_bench_{}", std::process::id());
+        run_status(Command::new("psql").args([admin_url, "-q", "-c", &format!("CREATE DATABASE {name}")]))
+            .map_err(|e| format!("{e}\n  (psql, PostgreSQL's client, creates the bench database)"))?;
+        Ok(PgDatabase { admin_url: admin_url.to_owned(), name })
+    }
+
+    fn url(&self) -> String {
+        match self.admin_url.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{}", self.name),
+            None => self.admin_url.clone(),
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .args([&self.admin_url, "-q", "-c", &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)])
+            .status();
+    }
+}
+
+pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> {
+    let oha = step("oha (load generator)", || tools.ensure_oha())?;
+    build_spa(tools)?;
+    let weight = spa_weight(&root.join("dist"))?;
+    step("build the backend (release)", || run_status(cargo().args(["build", "--release", "-p", "backend"])))?;
+
+    let out_dir = root.join("target/bench");
+    fs::create_dir_all(&out_dir).map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+    let (_pg, database_url, engine) = if options.postgres {
+        let admin = tools::ensure_postgres()?;
+        let db = PgDatabase::create(&admin)?;
+        let url = db.url();
+        (Some(db), url, "postgres")
+    } else {
+        let file = out_dir.join("bench.db");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = fs::remove_file(PathBuf::from(format!("{}{suffix}", file.display())));
+        }
+        (None, format!("sqlite://{}?mode=rwc", file.display()), "sqlite")
+    };
+    let dist = root.join("dist");
+    let server = Server::start(
+        &root.join("target/release/backend"),
+        root,
+        &database_url,
+        &[("DIST_DIR", dist.to_str().unwrap_or("dist")), ("RUST_LOG", "error")],
+    )?;
+    let base = server.base_url();
+    let port = server.port;
+
+    let (small, large, writer, storm) = step("seed users and tasks (50 and 10,000)", || {
+        let small = sign_up(port, "fifty")?;
+        let large = sign_up(port, "tenthousand")?;
+        let writer = sign_up(port, "writer")?;
+        let storm = sign_up(port, "storm")?;
+        seed_tasks(&oha, &base, &small, 50)?;
+        seed_tasks(&oha, &base, &large, 10_000)?;
+        Ok((small, large, writer, storm))
+    })?;
+    let toggled = {
+        let body = create_task_body("Toggled again and again");
+        let reply = request(port, "POST", &format!("/api/{}/tasks", writer.id), &[("Authorization", &format!("Bearer {}", writer.jwt))], Some(&body))?;
+        reply.json()?["id"].as_i64().ok_or_else(|| format!("create: {} {}", reply.status, reply.body))?
+    };
+    let rss_before = server.rss_kib();
+
+    let list_small = Load { method: "GET", url: format!("{base}/api/{}/tasks", small.id), token: Some(&small.jwt), body: None, expect: 200 };
+    let scenarios: Vec<(&'static str, Load)> = vec![
+        ("1 list 50 tasks", Load { method: "GET", url: list_small.url.clone(), token: Some(&small.jwt), body: None, expect: 200 }),
+        ("2 list 50 of 10,000", Load { method: "GET", url: format!("{base}/api/{}/tasks?limit=50", large.id), token: Some(&large.jwt), body: None, expect: 200 }),
+        ("3 create", Load { method: "POST", url: format!("{base}/api/{}/tasks", writer.id), token: Some(&writer.jwt), body: Some(create_task_body("Benchmark task")), expect: 201 }),
+        ("4 toggle complete", Load { method: "PATCH", url: format!("{base}/api/{}/tasks/{toggled}/complete", writer.id), token: Some(&writer.jwt), body: None, expect: 200 }),
+        ("5 invalid token", Load { method: "GET", url: list_small.url.clone(), token: Some("eyJhbGciOiJFZERTQSIsImtpZCI6Im5vcGUifQ.e30.c2ln"), body: None, expect: 401 }),
+        ("6 bare route", Load { method: "GET", url: format!("{base}/api/health"), token: None, body: None, expect: 200 }),
+    ];
+    let amount = Amount::Seconds(options.duration_secs);
+    let mut results = Vec::new();
+    for (name, load) in &scenarios {
+        for c in CONCURRENCY {
+            let m = step(&format!("scenario {name}, concurrency {c}"), || load.run(&oha, name, c, amount))?;
+            results.push(m);
+        }
+    }
+
+    // 7: a sign-in storm beside scenario 1 at concurrency 16.
+    let sign_in = Load {
+        method: "POST",
+        url: format!("{base}/api/auth/sign-in/email"),
+        token: None,
+        body: Some(json!({"email": storm.email, "password": PASSWORD}).to_string()),
+        expect: 200,
+    };
+    let (storm_reads, storm_sign_ins) = step("scenario 7 sign-in storm beside scenario 1", || {
+        let signing = sign_in.spawn(&oha, STORM_SIGN_INS, amount)?;
+        let reading = list_small.spawn(&oha, STORM_READERS, amount)?;
+        let reads = list_small.collect(reading, "7 list 50 during storm", STORM_READERS)?;
+        let sign_ins = sign_in.collect(signing, "7 sign-ins (storm)", STORM_SIGN_INS)?;
+        Ok((reads, sign_ins))
+    })?;
+    results.push(storm_reads);
+    results.push(storm_sign_ins);
+    let rss_after = server.rss_kib();
+    drop(server);
+
+    report(&out_dir, engine, options, &results, &weight, (rss_before, rss_after))
+}
+
+fn find<'a>(results: &'a [Measured], prefix: &str, c: u32) -> Option<&'a Measured> {
+    results.iter().find(|m| m.scenario.starts_with(prefix) && m.concurrency == c)
+}
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    }
+}
+
+fn report(
+    out_dir: &Path,
+    engine: &str,
+    options: &Options,
+    results: &[Measured],
+    weight: &[(String, u64)],
+    (rss_before, rss_after): (Option<u64>, Option<u64>),
+) -> Result<(), String> {
+    println!("\n==> results ({engine}, {} s per run, oha on the same machine)\n", options.duration_secs);
+    println!("{:<26} {:>4} {:>10} {:>9} {:>9} {:>7}", "scenario", "c", "req/s", "p50 ms", "p99 ms", "errors");
+    for m in results {
+        println!(
+            "{:<26} {:>4} {:>10.0} {:>9.2} {:>9.2} {:>7}",
+            m.scenario, m.concurrency, m.rps, m.p50_ms, m.p99_ms, m.errors
+        );
+    }
+
+    let rps = |p: &str, c| find(results, p, c).map(|m| m.rps);
+    let p50 = |p: &str, c| find(results, p, c).map(|m| m.p50_ms);
+    let p99 = |p: &str, c| find(results, p, c).map(|m| m.p99_ms);
+    let spa_total: u64 = weight.iter().filter(|(k, _)| k != "html").map(|(_, b)| b).sum();
+    // (name, value, target, whether higher is better)
+    let checks: Vec<(&str, Option<f64>, f64, bool)> = vec![
+        ("list 50 / bare route, req/s, c64", ratio(rps("1 ", 64), rps("6 ", 64)), 0.5, true),
+        ("list 50 p99 at c64, ms", p99("1 ", 64), 10.0, false),
+        ("list 50 of 10,000 / list 50, p50, c16", ratio(p50("2 ", 16), p50("1 ", 16)), 2.0, false),
+        ("list 50 of 10,000 / list 50, p50, c64", ratio(p50("2 ", 64), p50("1 ", 64)), 2.0, false),
+        ("storm / calm list p99, c16", ratio(p99("7 list", STORM_READERS), p99("1 ", STORM_READERS)), 2.0, false),
+        ("SPA wasm+js+css gzipped, KB", Some(spa_total as f64 / 1000.0), SPA_BUDGET_BYTES as f64 / 1000.0, false),
+    ];
+    println!("\n{:<42} {:>9} {:>8}  verdict", "ratio / figure", "value", "target");
+    for (name, value, target, higher) in &checks {
+        let verdict = match value {
+            Some(v) if (*higher && v >= target) || (!*higher && v <= target) => "met",
+            Some(_) => "MISSED",
+            None => "n/a",
+        };
+        let shown = value.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
+        println!("{name:<42} {shown:>9} {:>8}  {verdict}", format!("{}{target}", if *higher { ">=" } else { "<=" }));
+    }
+    println!("\nSPA (release dist/, gzip -9):");
+    for (kind, bytes) in weight {
+        println!("  {kind:<5} {:>8.1} KB", *bytes as f64 / 1000.0);
+    }
+    println!("  wasm + js + css: {:.1} KB", spa_total as f64 / 1000.0);
+    if let (Some(a), Some(b)) = (rss_before, rss_after) {
+        println!("server RSS: {:.1} MiB after seeding, {:.1} MiB at the end", a as f64 / 1024.0, b as f64 / 1024.0);
+    }
+
+    let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let doc = json!({
+        "engine": engine,
+        "unix_time": stamp,
+        "duration_secs": options.duration_secs,
+        "results": results.iter().map(Measured::to_json).collect::<Vec<_>>(),
+        "ratios": checks.iter().map(|(n, v, t, _)| json!({"name": n, "value": v.map(round), "target": t})).collect::<Vec<_>>(),
+        "spa_gzip_bytes": weight.iter().map(|(k, b)| (k.clone(), json!(b))).collect::<serde_json::Map<_, _>>(),
+        "server_rss_kib": {"after_seeding": rss_before, "end": rss_after},
+    });
+    let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+    for name in [format!("{engine}-{stamp}.json"), format!("{engine}-latest.json")] {
+        let path = out_dir.join(name);
+        fs::write(&path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    println!("\nwritten: target/bench/{engine}-{stamp}.json (and {engine}-latest.json)");
+
+    let errors: u64 = results.iter().map(|m| m.errors).sum();
+    if errors > 0 {
+        return Err(format!("{errors} responses had an unexpected status or failed (see the errors column)"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_unexpected_statuses_and_transport_errors_as_errors() {
+        let report = json!({
+            "summary": {"requestsPerSec": 1234.5},
+            "latencyPercentiles": {"p50": 0.002, "p99": 0.010},
+            "statusCodeDistribution": {"200": 90, "500": 7, "401": 3},
+            "errorDistribution": {"connection reset": 2},
+        });
+        let m = parse_report(&report, "x", 16, 200).unwrap();
+        assert_eq!(m.requests, 100);
+        assert_eq!(m.errors, 12);
+        assert_eq!(m.p50_ms, 2.0);
+        assert_eq!(m.p99_ms, 10.0);
+        let rejected = parse_report(&report, "x", 16, 401).unwrap();
+        assert_eq!(rejected.errors, 97 + 2);
+    }
+
+    #[test]
+    fn a_report_without_throughput_is_an_error() {
+        assert!(parse_report(&json!({}), "x", 1, 200).is_err());
+    }
+
+    #[test]
+    fn parses_options() {
+        let o = Options::parse(&["--postgres".into(), "--duration".into(), "3".into()]).unwrap();
+        assert!(o.postgres);
+        assert_eq!(o.duration_secs, 3);
+        assert!(Options::parse(&["--duration".into(), "0".into()]).is_err());
+        assert!(Options::parse(&["--fast".into()]).is_err());
+    }
+}
