@@ -174,6 +174,32 @@ async fn deep_link_loads_the_app_and_shows_the_api_health() {
     assert_eq!(title, "Sign in · Todo");
 }
 
+#[rocket::async_test]
+async fn the_app_runs_under_its_content_security_policy_which_blocks_injected_scripts() {
+    let server = Server::start().await;
+    let driver = Driver::start().await;
+
+    let (heading, injected_ran) = in_browser(&driver, async |browser: &Client| {
+        browser.goto(&format!("{}/signup", server.base_url)).await.map_err(err)?;
+        // The wasm app started (its loader is an inline script allowed only by hash).
+        let heading = until_text(browser, "main h1", |t| t == "Create an account").await?;
+        // What an injection would do: a new inline script. The policy must stop it.
+        let ran = browser
+            .execute(
+                "const s = document.createElement('script'); s.textContent = 'window.__injected = true;'; \
+                 document.body.appendChild(s); return window.__injected === true;",
+                vec![],
+            )
+            .await
+            .map_err(err)?;
+        Ok((heading, ran))
+    })
+    .await;
+
+    assert_eq!(heading, "Create an account");
+    assert_eq!(injected_ran, serde_json::Value::Bool(false), "an injected inline script ran: the CSP is missing or weak");
+}
+
 // ---- user journeys --------------------------------------------------------------
 
 fn err(e: impl std::fmt::Display) -> String {
@@ -286,10 +312,12 @@ async fn the_full_journey_sign_up_tasks_reload_sign_out_sign_in() {
         click(browser, "ul.tasks li:last-child input[type=checkbox]").await?;
         until_text(browser, ".filters", |t| t.contains("Completed (1)") && t.contains("Active (2)")).await?;
 
-        // edit inline: Edit, type, Enter
+        // edit inline: Edit, change title and details, Enter
         click(browser, "ul.tasks li:first-child button.ghost:not(.danger)").await?;
-        fill(browser, "ul.tasks li:first-child input.edit", &format!("Call mum tonight{ENTER}")).await?;
-        until_text(browser, "ul.tasks li:first-child .title", |t| t == "Call mum tonight").await?;
+        fill(browser, "ul.tasks li:first-child input.edit", "Call mum tonight").await?;
+        fill(browser, "ul.tasks li:first-child input.edit-details", &format!("after seven{ENTER}")).await?;
+        until_text(browser, "ul.tasks li:first-child .title", |t| t.starts_with("Call mum tonight")).await?;
+        until_text(browser, "ul.tasks li:first-child .details", |t| t == "after seven").await?;
 
         // delete the middle one
         click(browser, "ul.tasks li:nth-child(2) button.danger").await?;
@@ -319,6 +347,7 @@ async fn the_full_journey_sign_up_tasks_reload_sign_out_sign_in() {
     .await;
 
     assert!(after_reload.contains("Call mum tonight") && after_reload.contains("Buy milk"), "{after_reload}");
+    assert!(after_reload.contains("after seven"), "the edited details were saved: {after_reload}");
     assert!(!after_reload.contains("Write report"));
     assert_eq!(after_sign_in, after_reload);
 }
@@ -346,6 +375,45 @@ async fn a_rejected_token_ends_on_login_with_the_session_toast() {
 
     assert_eq!(url.query(), Some("redirect=%2Ftasks"));
     assert!(toast.contains("please sign in again"), "{toast}");
+}
+
+/// Makes every task request of the page name another user's id in its path
+/// (the token stays the signed-in user's): what the server must refuse with
+/// 403.
+const SOMEONE_ELSES_PATHS: &str = r#"
+    const realFetch = window.fetch.bind(window);
+    window.fetch = async (input, init) => {
+        const req = new Request(input, init);
+        const url = req.url.replace(/\/api\/[^/]+\/tasks/, "/api/someone-else/tasks");
+        if (url === req.url) return realFetch(req);
+        const body = ["GET", "HEAD"].includes(req.method) ? undefined : await req.arrayBuffer();
+        return realFetch(url, { method: req.method, headers: req.headers, body, credentials: req.credentials });
+    };
+"#;
+
+#[rocket::async_test]
+async fn a_forbidden_change_shows_the_permission_toast_and_rolls_back() {
+    let server = Server::start().await;
+    let driver = Driver::start().await;
+    let base = server.base_url.clone();
+
+    let (toast, filters, checked) = in_browser(&driver, async |browser: &Client| {
+        sign_up(browser, &base, "eve@example.com").await?;
+        add_task(browser, "Not yours to finish").await?;
+        // The saved task (id 1 on a fresh database) has replaced the placeholder.
+        browser.wait().at_most(WAIT).for_element(Locator::Css("#task-1")).await.map_err(err)?;
+        browser.execute(SOMEONE_ELSES_PATHS, vec![]).await.map_err(err)?;
+        click(browser, "#task-1").await?;
+        let toast = until_text(browser, ".toast", |t| t.contains("permission")).await?;
+        let filters = until_text(browser, ".filters", |t| t.contains("Completed (0)")).await?;
+        let checked = browser.find(Locator::Css("#task-1")).await.map_err(err)?.prop("checked").await.map_err(err)?;
+        Ok((toast, filters, checked))
+    })
+    .await;
+
+    assert!(toast.contains("You don't have permission to do that"), "{toast}");
+    assert!(filters.contains("Active (1)"), "the toggle was rolled back: {filters}");
+    assert_eq!(checked.as_deref(), Some("false"));
 }
 
 /// Not a check: saves screenshots of the main screens (desktop and phone

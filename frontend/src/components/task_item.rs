@@ -8,33 +8,41 @@ pub struct TaskItemProps {
     pub task: Task,
     pub ontoggle: Callback<Task>,
     pub ondelete: Callback<Task>,
-    /// New title for the task.
-    pub onsave: Callback<(Task, String)>,
+    /// The task as edited (new title and details).
+    pub onsave: Callback<(Task, Task)>,
 }
 
-/// One task: checkbox, title (double-click or Edit to edit inline: Enter
-/// saves, Esc cancels), delete.
+/// One task: checkbox, title and details (double-click or Edit to edit both
+/// inline: Enter saves, Esc cancels), delete.
 #[component]
 pub fn TaskItem(props: &TaskItemProps) -> Html {
     let editing = use_state(|| false);
     let draft = use_state(String::new);
+    let draft_details = use_state(String::new);
     let task = props.task.clone();
 
     let start_edit = {
-        let (editing, draft, title) = (editing.clone(), draft.clone(), task.title.clone());
+        let (editing, draft, draft_details, task) = (editing.clone(), draft.clone(), draft_details.clone(), task.clone());
         Callback::from(move |_: MouseEvent| {
-            draft.set(title.clone());
+            draft.set(task.title.clone());
+            draft_details.set(task.description.clone());
             editing.set(true);
         })
     };
     let onkeydown = {
-        let (editing, draft, onsave, task) = (editing.clone(), draft.clone(), props.onsave.clone(), task.clone());
+        let (editing, draft, draft_details, onsave, task) =
+            (editing.clone(), draft.clone(), draft_details.clone(), props.onsave.clone(), task.clone());
         Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
             "Enter" => {
-                editing.set(false);
+                e.prevent_default();
                 let title = draft.trim().to_owned();
-                if !title.is_empty() && title != task.title {
-                    onsave.emit((task.clone(), title));
+                if title.is_empty() {
+                    return; // a task needs a title: stay in the editor
+                }
+                editing.set(false);
+                let description = draft_details.trim().to_owned();
+                if title != task.title || description != task.description {
+                    onsave.emit((task.clone(), Task { title, description, ..task.clone() }));
                 }
             }
             "Escape" => editing.set(false),
@@ -42,6 +50,7 @@ pub fn TaskItem(props: &TaskItemProps) -> Html {
         })
     };
     let oninput = { let draft = draft.clone(); Callback::from(move |e: InputEvent| draft.set(input_value(&e))) };
+    let ondetails = { let d = draft_details.clone(); Callback::from(move |e: InputEvent| d.set(input_value(&e))) };
     let ontoggle = { let (cb, task) = (props.ontoggle.clone(), task.clone()); Callback::from(move |_: Event| cb.emit(task.clone())) };
     let ondelete = { let (cb, task) = (props.ondelete.clone(), task.clone()); Callback::from(move |_: MouseEvent| cb.emit(task.clone())) };
     let checkbox_id = format!("task-{}", task.id);
@@ -52,8 +61,12 @@ pub fn TaskItem(props: &TaskItemProps) -> Html {
             <input id={checkbox_id.clone()} type="checkbox" checked={task.completed} onchange={ontoggle}
                 aria-label={format!("Mark \"{}\" {}", task.title, if task.completed { "not done" } else { "done" })} />
             if *editing {
-                <input class="edit" type="text" value={(*draft).clone()} {oninput} {onkeydown}
-                    aria-label="Edit title (Enter saves, Escape cancels)" maxlength="200" autofocus=true />
+                <div class="edit-fields">
+                    <input class="edit" type="text" value={(*draft).clone()} {oninput} onkeydown={onkeydown.clone()}
+                        aria-label="Edit title (Enter saves, Escape cancels)" maxlength="200" autofocus=true />
+                    <input class="edit-details" type="text" value={(*draft_details).clone()} oninput={ondetails} {onkeydown}
+                        placeholder="Details (optional)" aria-label="Edit details (Enter saves, Escape cancels)" maxlength="2000" />
+                </div>
             } else {
                 <label class="title" for={checkbox_id} ondblclick={start_edit.clone()}>
                     { &task.title }

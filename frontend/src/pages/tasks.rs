@@ -258,13 +258,15 @@ fn TaskManager() -> Html {
 
     let onsave = {
         let (api, list, toasts) = (api.clone(), list.dispatcher(), toasts.clone());
-        Callback::from(move |(task, new_title): (Task, String)| {
-            let mut edited = task.clone();
-            edited.title = new_title.clone();
-            list.dispatch(TaskAction::Upsert(edited));
+        Callback::from(move |(task, edited): (Task, Task)| {
+            list.dispatch(TaskAction::Upsert(edited.clone()));
             let (api, list, toasts) = (api.clone(), list.clone(), toasts.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let patch = PatchTask { title: Some(new_title), ..Default::default() };
+                let patch = PatchTask {
+                    title: (edited.title != task.title).then(|| edited.title.clone()),
+                    description: (edited.description != task.description).then(|| edited.description.clone()),
+                    ..Default::default()
+                };
                 match api.run(|uid, token| { let patch = patch.clone(); async move { task_api::update(&uid, &token, task.id, &patch).await } }).await {
                     Ok(saved) => list.dispatch(TaskAction::Upsert(saved)),
                     Err(e) => roll_back(&list, &toasts, Some(task.clone()), task.id, &e),

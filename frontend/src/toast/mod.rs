@@ -21,16 +21,31 @@ pub struct Toast {
     pub id: u32,
     pub kind: ToastKind,
     pub message: String,
-    /// Its time is up, but the pointer is on the toasts: it goes
-    /// when they leave.
+    /// Its time is up, but the pointer or keyboard focus is on the toasts:
+    /// it goes when they leave.
     pub expired: bool,
 }
 
 #[derive(Default, PartialEq)]
 pub struct Toasts {
     pub items: Vec<Toast>,
-    /// Hovering the toasts holds expired ones.
-    pub paused: bool,
+    /// The pointer is on the toasts: expired ones stay.
+    pub hovered: bool,
+    /// Keyboard focus is in the toasts (e.g. on a close button): same.
+    pub focused: bool,
+}
+
+impl Toasts {
+    pub fn paused(&self) -> bool {
+        self.hovered || self.focused
+    }
+}
+
+/// What holds the toasts on screen.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Hold {
+    Pointer,
+    Focus,
 }
 
 pub enum ToastAction {
@@ -39,26 +54,30 @@ pub enum ToastAction {
     Dismiss(u32),
     /// Its time ran out.
     Expire(u32),
-    Pause(bool),
+    /// The pointer or focus came (`true`) or left (`false`).
+    Hold(Hold, bool),
 }
 
 impl Reducible for Toasts {
     type Action = ToastAction;
 
     fn reduce(self: Rc<Self>, action: ToastAction) -> Rc<Self> {
-        let mut next = Toasts { items: self.items.clone(), paused: self.paused };
+        let mut next = Toasts { items: self.items.clone(), hovered: self.hovered, focused: self.focused };
         match action {
             ToastAction::Push(toast) => next.items.push(toast),
             ToastAction::Dismiss(id) => next.items.retain(|t| t.id != id),
-            ToastAction::Expire(id) if self.paused => {
+            ToastAction::Expire(id) if self.paused() => {
                 if let Some(t) = next.items.iter_mut().find(|t| t.id == id) {
                     t.expired = true;
                 }
             }
             ToastAction::Expire(id) => next.items.retain(|t| t.id != id),
-            ToastAction::Pause(paused) => {
-                next.paused = paused;
-                if !paused {
+            ToastAction::Hold(by, on) => {
+                match by {
+                    Hold::Pointer => next.hovered = on,
+                    Hold::Focus => next.focused = on,
+                }
+                if !next.paused() {
                     next.items.retain(|t| !t.expired);
                 }
             }
@@ -130,19 +149,22 @@ pub fn ToastProvider(props: &ToastProviderProps) -> Html {
             </div>
         }
     });
-    let pause = |paused: bool| {
+    let hold = |by: Hold, on: bool| {
         let dispatch = toasts.dispatcher();
-        move || dispatch.dispatch(ToastAction::Pause(paused))
+        move || dispatch.dispatch(ToastAction::Hold(by, on))
     };
-    let (hold, release) = (pause(true), pause(false));
+    let (enter, leave) = (hold(Hold::Pointer, true), hold(Hold::Pointer, false));
+    let (focus_in, focus_out) = (hold(Hold::Focus, true), hold(Hold::Focus, false));
     html! {
         <ContextProvider<ToastHandle> context={handle.clone()}>
             { props.children.clone() }
-            // Hover pauses expiry; keyboard users dismiss with the button.
+            // Hovering or focusing the toasts (e.g. tabbing to a close
+            // button) pauses their expiry.
             <div class="toasts" aria-live="polite" data-testid="toasts"
-                onmouseenter={Callback::from(move |_: MouseEvent| hold())}
-                onmouseleave={Callback::from(move |_: MouseEvent| release())}
->
+                onmouseenter={Callback::from(move |_: MouseEvent| enter())}
+                onmouseleave={Callback::from(move |_: MouseEvent| leave())}
+                onfocusin={Callback::from(move |_: FocusEvent| focus_in())}
+                onfocusout={Callback::from(move |_: FocusEvent| focus_out())}>
                 { for items }
             </div>
         </ContextProvider<ToastHandle>>
@@ -164,11 +186,14 @@ mod tests {
     }
 
     #[test]
-    fn expiry_waits_while_the_toasts_are_hovered() {
+    fn expiry_waits_while_the_toasts_are_hovered_or_focused() {
         let t = Rc::new(Toasts::default()).reduce(ToastAction::Push(toast(1))).reduce(ToastAction::Push(toast(2)));
-        let t = t.reduce(ToastAction::Pause(true)).reduce(ToastAction::Expire(1));
+        let t = t.reduce(ToastAction::Hold(Hold::Pointer, true)).reduce(ToastAction::Hold(Hold::Focus, true));
+        let t = t.reduce(ToastAction::Expire(1));
         assert_eq!(t.items.len(), 2, "held while paused");
-        let t = t.reduce(ToastAction::Pause(false));
+        let t = t.reduce(ToastAction::Hold(Hold::Pointer, false));
+        assert_eq!(t.items.len(), 2, "still held: focus is on a toast");
+        let t = t.reduce(ToastAction::Hold(Hold::Focus, false));
         assert_eq!(t.items.iter().map(|t| t.id).collect::<Vec<_>>(), [2], "goes when released");
         let t = t.reduce(ToastAction::Expire(2));
         assert!(t.items.is_empty());
