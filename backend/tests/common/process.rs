@@ -38,6 +38,12 @@ impl ServerProcess {
         server
     }
 
+    /// SIGKILL: the process dies at once, mid-whatever-it-was-doing.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reaped");
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -72,27 +78,61 @@ impl Drop for ServerProcess {
 
 /// One HTTP/1.1 request over a fresh connection: (status, body).
 pub fn http(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+    http_with(port, method, path, &[], body).map(|r| (r.status, r.body))
+}
+
+/// A response: status, raw head (for headers) and body.
+#[derive(Debug)]
+pub struct RawReply {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+impl RawReply {
+    /// The first `name=value` of the first `Set-Cookie`.
+    pub fn cookie(&self) -> Option<String> {
+        let line = self.head.lines().find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))?;
+        Some(line.split_once(':')?.1.trim().split(';').next()?.to_owned())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// One request with extra headers over a fresh connection.
+pub fn http_with(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> std::io::Result<RawReply> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    send(&mut stream, method, path, body)?;
-    read_reply(stream)
+    send_with(&mut stream, method, path, headers, body)?;
+    read_raw(stream)
 }
 
 /// Writes a request (`Connection: close`) without waiting for the answer.
 pub fn send(stream: &mut TcpStream, method: &str, path: &str, body: &str) -> std::io::Result<()> {
+    send_with(stream, method, path, &[], body)
+}
+
+fn send_with(stream: &mut TcpStream, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{extra}\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
 }
 
 /// Reads a response to the end of the connection: (status, body).
-pub fn read_reply(mut stream: TcpStream) -> std::io::Result<(u16, String)> {
+pub fn read_reply(stream: TcpStream) -> std::io::Result<(u16, String)> {
+    read_raw(stream).map(|r| (r.status, r.body))
+}
+
+fn read_raw(mut stream: TcpStream) -> std::io::Result<RawReply> {
     let mut response = String::new();
     stream.read_to_string(&mut response)?;
     let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
-    Ok((status, body))
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((response.as_str(), ""));
+    Ok(RawReply { status, head: head.to_owned(), body: body.to_owned() })
 }
