@@ -17,6 +17,11 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn start(db: &TestDb) -> Self {
+        Self::start_with(db, &[])
+    }
+
+    /// With extra environment variables (settings).
+    pub fn start_with(db: &TestDb, env: &[(&str, &str)]) -> Self {
         let dist = TempDir::new("process-dist");
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(env!("CARGO_BIN_EXE_backend"))
@@ -26,6 +31,7 @@ impl ServerProcess {
             .env("AUTH_RATE_LIMIT_MAX", "0")
             .env("DIST_DIR", dist.path())
             .env("RUST_LOG", "error")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .expect("server starts");

@@ -1,0 +1,96 @@
+//! Two server processes on one database (PostgreSQL with TEST_DATABASE_URL,
+//! else one SQLite file): what one replica does, the other honours.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::process::{http_with, RawReply, ServerProcess};
+use common::{TestDb, PASSWORD};
+use serde_json::json;
+
+/// Short, so the test sees a rotation; long enough that two replicas asking
+/// for a key at the same moment fall within one interval.
+const ROTATION_SECS: u64 = 2;
+
+fn kid(jwt: &str) -> String {
+    jsonwebtoken::decode_header(jwt).unwrap().kid.unwrap()
+}
+
+fn token(port: u16, cookie: &str) -> String {
+    let reply = http_with(port, "GET", "/api/auth/token", &[("Cookie", cookie)], "").unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.json()["token"].as_str().unwrap().to_owned()
+}
+
+fn jwks_kids(port: u16) -> Vec<String> {
+    let reply = http_with(port, "GET", "/api/auth/jwks", &[], "").unwrap();
+    reply.json()["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect()
+}
+
+fn with_bearer(port: u16, method: &str, path: &str, jwt: &str, body: &str) -> RawReply {
+    http_with(port, method, path, &[("Authorization", &format!("Bearer {jwt}"))], body).unwrap()
+}
+
+#[test]
+fn two_replicas_share_users_sessions_keys_and_tasks() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(TestDb::create());
+    let env = [("JWKS_ROTATION_INTERVAL", ROTATION_SECS.to_string())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| ServerProcess::start_with(&db, &env));
+        let b = s.spawn(|| ServerProcess::start_with(&db, &env));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+
+    // Sign up on A; the session cookie works on B.
+    let body = json!({"name": "Rep", "email": "rep@example.com", "password": PASSWORD}).to_string();
+    let signed_up = http_with(a.port, "POST", "/api/auth/sign-up/email", &[], &body).unwrap();
+    assert_eq!(signed_up.status, 200);
+    let user_id = signed_up.json()["user"]["id"].as_str().unwrap().to_owned();
+    let cookie = signed_up.cookie().unwrap();
+
+    // Both need a signing key at the same moment on a fresh database: one key.
+    let (jwt_a, jwt_b) = std::thread::scope(|s| {
+        let ta = s.spawn(|| token(a.port, &cookie));
+        let tb = s.spawn(|| token(b.port, &cookie));
+        (ta.join().unwrap(), tb.join().unwrap())
+    });
+    assert_eq!(kid(&jwt_a), kid(&jwt_b), "one signing key, not one per replica");
+    assert_eq!(jwks_kids(a.port), jwks_kids(b.port));
+
+    // A token from A writes on B; A reads it back.
+    let path = format!("/api/{user_id}/tasks");
+    let created = with_bearer(b.port, "POST", &path, &jwt_a, &json!({"title": "made on B"}).to_string());
+    assert_eq!(created.status, 201, "{}", created.body);
+    let listed = with_bearer(a.port, "GET", &path, &jwt_b, "");
+    assert_eq!(listed.json()[0]["title"], "made on B");
+
+    // Keys rotate every ROTATION_SECS: once that has passed, A signs with a
+    // new key; B verifies its tokens and publishes it too.
+    let deadline = Instant::now() + Duration::from_secs(ROTATION_SECS * 5);
+    let rotated = loop {
+        let t = token(a.port, &cookie);
+        if kid(&t) != kid(&jwt_a) {
+            break t;
+        }
+        assert!(Instant::now() < deadline, "A never rotated its key");
+        std::thread::sleep(Duration::from_millis(100)); // poll until the interval has passed
+    };
+    assert_ne!(kid(&rotated), kid(&jwt_a), "a new key signs after rotation");
+    let on_b = with_bearer(b.port, "GET", &path, &rotated, "");
+    assert_eq!(on_b.status, 200, "B verifies the new key's token: {}", on_b.body);
+    let on_a = with_bearer(a.port, "GET", &path, &rotated, "");
+    assert_eq!(on_a.status, 200, "A verifies it too: {}", on_a.body);
+    for port in [a.port, b.port] {
+        let kids = jwks_kids(port);
+        assert!(kids.contains(&kid(&rotated)) && kids.contains(&kid(&jwt_a)), "new and retired key published: {kids:?}");
+    }
+
+    // Sign-out on A ends the session on B.
+    let out = http_with(a.port, "POST", "/api/auth/sign-out", &[("Cookie", &cookie), ("Origin", "http://localhost:8000")], "{}").unwrap();
+    assert_eq!(out.status, 200, "{}", out.body);
+    let session_on_b = http_with(b.port, "GET", "/api/auth/get-session", &[("Cookie", &cookie)], "").unwrap();
+    assert_eq!(session_on_b.body.trim(), "null");
+}
