@@ -332,3 +332,58 @@ async fn every_acknowledged_write_is_visible_to_the_very_next_request() {
         assert_eq!(read.json()["completed"], true, "toggle {n} not visible to the next read");
     }
 }
+
+#[rocket::async_test]
+async fn the_list_made_by_the_database_equals_each_task_made_by_the_server() {
+    // The list's JSON is written by SQL (json_object / json_build_object),
+    // single tasks by serde: the two must agree on every value.
+    let app = spawn_app().await;
+    let ada = user(&app).await;
+    let path = tasks_path(&ada);
+    let titles = [
+        "quotes \" and \\ backslashes",
+        "new\nline\tand tab",
+        "control \u{1} \u{1f} chars",
+        "emoji 🦀 and ümlauts, 中文, עברית",
+        "</script><script>alert(1)</script>",
+        "plain",
+    ];
+    for title in titles {
+        let res = call(&app, Method::Post, &path, &ada, Some(json!({"title": title, "description": format!("about {title}")}))).await;
+        assert_eq!(res.status, Status::Created, "{title}: {:?}", res.json());
+    }
+    // Times at the edges of the format: milliseconds 000 and 999, a leap day,
+    // far past and far future.
+    let times: [i64; 6] = [0, 951_782_400_999, 1_764_080_000_123, 4_102_444_799_999, 1_000, 253_402_300_799_000];
+    let pool = app.db.pool().await;
+    for (n, ms) in times.iter().enumerate() {
+        let id = n as i64 + 1;
+        backend::on_db!(&pool, |p| sqlx::query("UPDATE tasks SET created_at = $1, updated_at = $2, completed = $3 WHERE id = $4")
+            .bind(1_700_000_000_000 + id) // distinct, ordered creation times
+            .bind(*ms)
+            .bind(n % 2 == 0)
+            .bind(id)
+            .execute(p)
+            .await
+            .map(|_| ()))
+        .unwrap();
+    }
+
+    for sort in ["-created_at", "title", "-updated_at"] {
+        let listed = call(&app, Method::Get, &format!("{path}?sort={sort}"), &ada, None).await;
+        assert_eq!(listed.status, Status::Ok);
+        let listed = listed.json();
+        let listed = listed.as_array().unwrap();
+        assert_eq!(listed.len(), titles.len());
+        for task in listed {
+            let single = call(&app, Method::Get, &format!("{path}/{}", task["id"]), &ada, None).await.json();
+            assert_eq!(task, &single, "sort {sort}");
+        }
+    }
+    let page = call(&app, Method::Get, &format!("{path}?status=completed&limit=2&offset=1"), &ada, None).await;
+    assert_eq!(page.header("X-Total-Count"), Some("3"));
+    assert_eq!(page.json().as_array().unwrap().len(), 2);
+    let past_the_end = call(&app, Method::Get, &format!("{path}?offset=100"), &ada, None).await;
+    assert_eq!(past_the_end.json(), json!([]), "an empty page is an empty array");
+    assert_eq!(past_the_end.header("X-Total-Count"), Some("6"));
+}

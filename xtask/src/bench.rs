@@ -23,19 +23,22 @@ const PASSWORD: &str = "bench-password-1";
 /// Issue #6's budget for the SPA's first load, gzipped.
 const SPA_BUDGET_BYTES: u64 = 140 * 1000;
 
-pub const USAGE: &str = "usage: cargo xtask bench [--postgres] [--duration SECONDS]
+pub const USAGE: &str = "usage: cargo xtask bench [--postgres] [--duration SECONDS] [--server PATH]
 
   --postgres        run against a fresh PostgreSQL database on 127.0.0.1:5432 (default: SQLite)
-  --duration N      seconds per scenario and concurrency (default 10)";
+  --duration N      seconds per scenario and concurrency (default 10)
+  --server PATH     benchmark this server binary (e.g. a release build of an older commit)
+                    instead of building target/release/backend";
 
 pub struct Options {
     postgres: bool,
     duration_secs: u64,
+    server: Option<PathBuf>,
 }
 
 impl Options {
     pub fn parse(args: &[String]) -> Result<Self, String> {
-        let mut options = Options { postgres: false, duration_secs: 10 };
+        let mut options = Options { postgres: false, duration_secs: 10, server: None };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             match arg.as_str() {
@@ -47,6 +50,7 @@ impl Options {
                         .filter(|d| *d > 0)
                         .ok_or("--duration needs a whole number of seconds above 0")?;
                 }
+                "--server" => options.server = Some(args.next().ok_or("--server needs a path")?.into()),
                 other => return Err(format!("unknown argument `{other}`\n\n{USAGE}")),
             }
         }
@@ -246,7 +250,13 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
     let oha = step("oha (load generator)", || tools.ensure_oha())?;
     build_spa(tools)?;
     let weight = spa_weight(&root.join("dist"))?;
-    step("build the backend (release)", || run_status(cargo().args(["build", "--release", "-p", "backend"])))?;
+    let binary = match &options.server {
+        Some(path) => path.clone(),
+        None => {
+            step("build the backend (release)", || run_status(cargo().args(["build", "--release", "-p", "backend"])))?;
+            root.join("target/release/backend")
+        }
+    };
 
     let out_dir = root.join("target/bench");
     fs::create_dir_all(&out_dir).map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
@@ -264,7 +274,7 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
     };
     let dist = root.join("dist");
     let server = Server::start(
-        &root.join("target/release/backend"),
+        &binary,
         root,
         &database_url,
         &[("DIST_DIR", dist.to_str().unwrap_or("dist")), ("RUST_LOG", "error")],

@@ -1,7 +1,7 @@
 //! `/api/<user_id>/tasks` (DESIGN.md §4.2). Every route takes the `Owner`
 //! guard: a valid bearer JWT whose `sub` is the path's `user_id`.
 
-use rocket::http::{Header, Status};
+use rocket::http::{ContentType, Header, Status};
 use rocket::response::status::Created;
 use rocket::serde::json::Json;
 use rocket::{delete, get, patch, post, put, routes, Route, State};
@@ -108,10 +108,11 @@ async fn list(
     limit: Option<&str>,
     offset: Option<&str>,
     db: &State<Db>,
-) -> AppResult<WithHeaders<Json<Vec<Task>>>> {
+) -> AppResult<WithHeaders<(ContentType, String)>> {
     let query = parse_list_query(status, sort, limit, offset)?;
-    let (tasks, total) = store::list(db, &owner.user_id, &query).await.map_err(db_error)?;
-    Ok(WithHeaders(Json(tasks), vec![Header::new("X-Total-Count", total.to_string()), no_store()]))
+    // The JSON array comes ready-made from the database (see `list_json`).
+    let (page, total) = store::list_json(db, &owner.user_id, &query).await.map_err(db_error)?;
+    Ok(WithHeaders((ContentType::JSON, page), vec![Header::new("X-Total-Count", total.to_string()), no_store()]))
 }
 
 #[utoipa::path(post, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),

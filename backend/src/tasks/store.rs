@@ -59,8 +59,15 @@ pub struct ListQuery {
     pub offset: i64,
 }
 
-/// One page of a user's tasks and how many match in all.
-pub async fn list(db: &Db, user_id: &str, q: &ListQuery) -> Result<(Vec<Task>, i64), sqlx::Error> {
+/// One page of a user's tasks as a JSON array (the API's `Task` shape), and
+/// how many match in all — in one statement returning one row.
+///
+/// The database writes the JSON itself (SQLite's `json_object`, PostgreSQL's
+/// `json_build_object`): decoding 50 rows through the driver one by one and
+/// serialising them again was most of a list request's cost. The shape must
+/// equal `shared::Task`'s serialisation; a test compares the two for tricky
+/// values on both engines.
+pub async fn list_json(db: &Db, user_id: &str, q: &ListQuery) -> Result<(String, i64), sqlx::Error> {
     let completed = match q.status {
         StatusFilter::All => None,
         StatusFilter::Pending => Some(false),
@@ -68,21 +75,38 @@ pub async fn list(db: &Db, user_id: &str, q: &ListQuery) -> Result<(Vec<Task>, i
     };
     let filter = if completed.is_some() { "user_id = $1 AND completed = $2" } else { "user_id = $1" };
     let (limit_at, offset_at) = if completed.is_some() { (3, 4) } else { (2, 3) };
-    let page_sql =
-        format!("SELECT {COLUMNS} FROM tasks WHERE {filter} ORDER BY {} LIMIT ${limit_at} OFFSET ${offset_at}", q.sort.order_by());
-    let count_sql = format!("SELECT COUNT(*) FROM tasks WHERE {filter}");
+    let order = q.sort.order_by();
+    let page = format!("SELECT * FROM tasks WHERE {filter} ORDER BY {order} LIMIT ${limit_at} OFFSET ${offset_at}");
+    let count = format!("SELECT COUNT(*) FROM tasks WHERE {filter}");
+    let sql = match db {
+        Db::Sqlite(_) => format!(
+            "SELECT ({count}), (SELECT '[' || COALESCE(group_concat(json_object(\
+                'id', id, 'user_id', user_id, 'title', title, 'description', description, \
+                'completed', json(CASE WHEN completed THEN 'true' ELSE 'false' END), \
+                'created_at', strftime('%Y-%m-%dT%H:%M:%fZ', created_at / 1000.0, 'unixepoch'), \
+                'updated_at', strftime('%Y-%m-%dT%H:%M:%fZ', updated_at / 1000.0, 'unixepoch')) \
+             , ',' ORDER BY {order}), '') || ']' FROM ({page}))"
+        ),
+        Db::Postgres(_) => format!(
+            "SELECT ({count}), (SELECT COALESCE(json_agg(json_build_object(\
+                'id', id, 'user_id', user_id, 'title', title, 'description', description, 'completed', completed, \
+                'created_at', to_char(TIMESTAMP 'epoch' + created_at * INTERVAL '1 millisecond', {PG_ISO}), \
+                'updated_at', to_char(TIMESTAMP 'epoch' + updated_at * INTERVAL '1 millisecond', {PG_ISO})) \
+             ORDER BY {order}), '[]')::text FROM ({page}) AS page)"
+        ),
+    };
     on_db!(db, |pool| {
-        let mut page = sqlx::query_as::<_, TaskRow>(&page_sql).bind(user_id);
-        let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(user_id);
+        let mut query = sqlx::query_as::<_, (i64, String)>(&sql).bind(user_id);
         if let Some(c) = completed {
-            page = page.bind(c);
-            count = count.bind(c);
+            query = query.bind(c);
         }
-        let rows = page.bind(q.limit).bind(q.offset).fetch_all(pool).await?;
-        let total = count.fetch_one(pool).await?;
-        Ok((rows.into_iter().map(to_task).collect(), total))
+        let (total, page) = query.bind(q.limit).bind(q.offset).fetch_one(pool).await?;
+        Ok((page, total))
     })
 }
+
+/// `toISOString()`'s format in PostgreSQL's `to_char`.
+const PG_ISO: &str = r#"'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'"#;
 
 // Writes with `RETURNING` read their rows with `fetch_all`, never
 // `fetch_one`/`fetch_optional`: those return at the first row, and SQLite
