@@ -46,7 +46,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8], shape_status: Status) -> Re
     serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
-            Category::Data => ApiError::new(shape_status, codes::VALIDATION_ERROR, format!("Invalid request body: {e}")),
+            // serde stops at the first wrong type, so `0a` would count as a
+            // shape error: only well-formed JSON gets the shape status.
+            Category::Data if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() => {
+                ApiError::new(shape_status, codes::VALIDATION_ERROR, format!("Invalid request body: {e}"))
+            }
+            Category::Data => {
+                let syntax = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).err().map(|e| e.to_string()).unwrap_or_default();
+                ApiError::new(Status::BadRequest, codes::BAD_REQUEST, format!("Malformed JSON: {syntax}"))
+            }
             Category::Eof if bytes.iter().all(u8::is_ascii_whitespace) => {
                 ApiError::new(Status::BadRequest, codes::BAD_REQUEST, "Request body is empty: send a JSON object")
             }

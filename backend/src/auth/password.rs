@@ -92,6 +92,21 @@ type Job = Box<dyn FnOnce() + Send>;
 /// than queued without bound.
 const MAX_QUEUED: usize = 1024;
 
+/// Hashing threads run at a lower CPU priority (nice +10) than the threads
+/// serving requests: during a sign-in storm the scheduler then keeps the
+/// rest of the API responsive, and sign-ins still get every idle cycle.
+/// (On Linux a nice value is per thread; elsewhere this does nothing.)
+fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority with who = 0 changes only the calling thread's nice
+    // value; it reads and writes no memory of ours.
+    unsafe {
+        if libc::setpriority(libc::PRIO_PROCESS, 0, 10) != 0 {
+            tracing::debug!("could not lower the hashing thread's priority");
+        }
+    }
+}
+
 /// Hashes and verifies passwords on `workers` dedicated threads (each holds
 /// 19 MiB while hashing). The threads end when the `Hasher` is dropped.
 pub struct Hasher {
@@ -106,7 +121,9 @@ impl Hasher {
         let queue = Arc::new(Mutex::new(queue));
         for i in 0..workers.max(1) {
             let queue = queue.clone();
-            let worker = move || loop {
+            let worker = move || {
+                lower_this_threads_priority();
+                loop {
                 let job = match queue.lock() {
                     Ok(queue) => queue.recv(),
                     Err(_) => return,
@@ -114,6 +131,7 @@ impl Hasher {
                 match job {
                     Ok(job) => job(),
                     Err(_) => return, // the Hasher is gone
+                }
                 }
             };
             if let Err(e) = std::thread::Builder::new().name(format!("argon2-{i}")).spawn(worker) {
