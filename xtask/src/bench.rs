@@ -59,15 +59,15 @@ impl Options {
 }
 
 /// What one oha run measured.
-struct Measured {
-    scenario: &'static str,
-    concurrency: u32,
-    requests: u64,
-    rps: f64,
-    p50_ms: f64,
-    p99_ms: f64,
+pub(crate) struct Measured {
+    pub(crate) scenario: &'static str,
+    pub(crate) concurrency: u32,
+    pub(crate) requests: u64,
+    pub(crate) rps: f64,
+    pub(crate) p50_ms: f64,
+    pub(crate) p99_ms: f64,
     /// Responses with another status than expected, plus transport errors.
-    errors: u64,
+    pub(crate) errors: u64,
 }
 
 impl Measured {
@@ -84,12 +84,12 @@ fn round(x: f64) -> f64 {
 }
 
 /// One load-generator run: a request shape and the status it must get.
-struct Load<'a> {
-    method: &'a str,
-    url: String,
-    token: Option<&'a str>,
-    body: Option<String>,
-    expect: u16,
+pub(crate) struct Load<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) url: String,
+    pub(crate) token: Option<&'a str>,
+    pub(crate) body: Option<String>,
+    pub(crate) expect: u16,
 }
 
 impl Load<'_> {
@@ -110,11 +110,11 @@ impl Load<'_> {
         cmd
     }
 
-    fn spawn(&self, oha: &Path, concurrency: u32, amount: Amount) -> Result<Child, String> {
+    pub(crate) fn spawn(&self, oha: &Path, concurrency: u32, amount: Amount) -> Result<Child, String> {
         self.command(oha, concurrency, amount).spawn().map_err(|e| format!("cannot run oha: {e}"))
     }
 
-    fn collect(&self, child: Child, scenario: &'static str, concurrency: u32) -> Result<Measured, String> {
+    pub(crate) fn collect(&self, child: Child, scenario: &'static str, concurrency: u32) -> Result<Measured, String> {
         let out = child.wait_with_output().map_err(|e| format!("oha: {e}"))?;
         if !out.status.success() {
             return Err(format!("oha failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr)));
@@ -130,7 +130,7 @@ impl Load<'_> {
 }
 
 #[derive(Clone, Copy)]
-enum Amount {
+pub(crate) enum Amount {
     Seconds(u64),
     Requests(u64),
 }
@@ -162,13 +162,13 @@ fn parse_report(report: &Value, scenario: &'static str, concurrency: u32, expect
 }
 
 /// A signed-up user with a JWT for the task API.
-struct User {
-    id: String,
-    jwt: String,
-    email: String,
+pub(crate) struct User {
+    pub(crate) id: String,
+    pub(crate) jwt: String,
+    pub(crate) email: String,
 }
 
-fn sign_up(port: u16, name: &str) -> Result<User, String> {
+pub(crate) fn sign_up(port: u16, name: &str) -> Result<User, String> {
     let email = format!("{name}@bench.example");
     let body = json!({"name": name, "email": email, "password": PASSWORD}).to_string();
     let reply = request(port, "POST", "/api/auth/sign-up/email", &[], Some(&body))?;
@@ -182,12 +182,12 @@ fn sign_up(port: u16, name: &str) -> Result<User, String> {
     Ok(User { id, jwt, email })
 }
 
-fn create_task_body(title: &str) -> String {
+pub(crate) fn create_task_body(title: &str) -> String {
     json!({"title": title, "description": "seeded by cargo xtask bench"}).to_string()
 }
 
 /// Creates `n` tasks for `user` through the API, using oha for the volume.
-fn seed_tasks(oha: &Path, base: &str, user: &User, n: u64) -> Result<(), String> {
+pub(crate) fn seed_tasks(oha: &Path, base: &str, user: &User, n: u64) -> Result<(), String> {
     let load = Load {
         method: "POST",
         url: format!("{base}/api/{}/tasks", user.id),
@@ -216,8 +216,26 @@ fn spa_weight(dist: &Path) -> Result<Vec<(String, u64)>, String> {
     Ok(by_kind)
 }
 
+/// A fresh database for a run: a new SQLite file `<name>.db` in `dir`, or a
+/// throw-away PostgreSQL database (dropped when the first value is dropped).
+/// Returns (that guard, `DATABASE_URL`, engine name).
+pub(crate) fn fresh_database(dir: &Path, postgres: bool, name: &str) -> Result<(Option<PgDatabase>, String, &'static str), String> {
+    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    if postgres {
+        let admin = tools::ensure_postgres()?;
+        let db = PgDatabase::create(&admin)?;
+        let url = db.url();
+        return Ok((Some(db), url, "postgres"));
+    }
+    let file = dir.join(format!("{name}.db"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = fs::remove_file(PathBuf::from(format!("{}{suffix}", file.display())));
+    }
+    Ok((None, format!("sqlite://{}?mode=rwc", file.display()), "sqlite"))
+}
+
 /// A throw-away PostgreSQL database, dropped afterwards.
-struct PgDatabase {
+pub(crate) struct PgDatabase {
     admin_url: String,
     name: String,
 }
@@ -259,19 +277,7 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
     };
 
     let out_dir = root.join("target/bench");
-    fs::create_dir_all(&out_dir).map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
-    let (_pg, database_url, engine) = if options.postgres {
-        let admin = tools::ensure_postgres()?;
-        let db = PgDatabase::create(&admin)?;
-        let url = db.url();
-        (Some(db), url, "postgres")
-    } else {
-        let file = out_dir.join("bench.db");
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = fs::remove_file(PathBuf::from(format!("{}{suffix}", file.display())));
-        }
-        (None, format!("sqlite://{}?mode=rwc", file.display()), "sqlite")
-    };
+    let (_pg, database_url, engine) = fresh_database(&out_dir, options.postgres, "bench")?;
     let dist = root.join("dist");
     let server = Server::start(
         &binary,

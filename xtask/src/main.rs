@@ -4,6 +4,7 @@
 mod bench;
 mod compat;
 mod server;
+mod soak;
 mod tools;
 
 use std::env;
@@ -19,6 +20,7 @@ commands:
   run     install missing tools, build the SPA (release) and start the app on http://localhost:8000
   test    install missing test tools and run every test suite (SQLite, PostgreSQL, wasm, browser)
   bench   benchmark the release build with oha (--postgres, --duration N); see README
+  soak    a minute of mixed load at concurrency 128: no 5xx, no cross-user data, flat memory
   setup   only install the tools `run` and `test` need";
 
 fn main() -> ExitCode {
@@ -34,6 +36,10 @@ fn main() -> ExitCode {
         Some("bench") => {
             let args: Vec<String> = env::args().skip(2).collect();
             bench::Options::parse(&args).and_then(|o| setup(&root, false).and_then(|t| bench::run(&root, &t, &o)))
+        }
+        Some("soak") => {
+            let args: Vec<String> = env::args().skip(2).collect();
+            soak::Options::parse(&args).and_then(|o| setup(&root, false).and_then(|t| soak::run(&root, &t, &o)))
         }
         Some("setup") => setup(&root, true).map(|_| ()),
         Some("-h" | "--help" | "help") => {
