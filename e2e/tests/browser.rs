@@ -452,6 +452,9 @@ async fn screenshots() {
         click(browser, "ul.tasks li:last-child input[type=checkbox]").await?;
         until_text(browser, ".filters", |t| t.contains("Completed (1)")).await?;
         shoot("tasks").await?;
+        click(browser, "ul.tasks li:first-child button.ghost:not(.danger)").await?;
+        fill(browser, "ul.tasks li:first-child input.edit-details", "Ask about the weekend").await?;
+        shoot("tasks-editing").await?;
         Ok(())
     })
     .await;

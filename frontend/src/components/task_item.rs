@@ -66,6 +66,7 @@ pub fn TaskItem(props: &TaskItemProps) -> Html {
                         aria-label="Edit title (Enter saves, Escape cancels)" maxlength="200" autofocus=true />
                     <input class="edit-details" type="text" value={(*draft_details).clone()} oninput={ondetails} {onkeydown}
                         placeholder="Details (optional)" aria-label="Edit details (Enter saves, Escape cancels)" maxlength="2000" />
+                    <small class="edit-hint muted" aria-hidden="true">{ "Enter saves · Esc cancels" }</small>
                 </div>
             } else {
                 <label class="title" for={checkbox_id} ondblclick={start_edit.clone()}>
