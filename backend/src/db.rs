@@ -80,6 +80,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_auth.sql"),
         postgres: include_str!("../migrations/postgres/0002_auth.sql"),
     },
+    Migration {
+        version: 3,
+        name: "task_counts",
+        sqlite: include_str!("../migrations/sqlite/0003_task_counts.sql"),
+        postgres: include_str!("../migrations/postgres/0003_task_counts.sql"),
+    },
 ];
 
 /// Any constant works; it only has to be the same in every replica.
@@ -216,15 +222,38 @@ where
     }
 }
 
-/// Splits a migration file into statements: `--` comments dropped, split on `;`.
-/// Migrations must not put `;` inside literals.
+/// Splits a migration file into statements: `--` comments dropped, split on
+/// `;` — except inside `$$ … $$` (PostgreSQL function bodies) and inside a
+/// SQLite trigger's `BEGIN … END`. Migrations must not put `;` or `--`
+/// inside string literals.
 fn statements(sql: &str) -> Vec<String> {
     let without_comments: String = sql
         .lines()
         .map(|l| l.split("--").next().unwrap_or(""))
         .collect::<Vec<_>>()
         .join("\n");
-    without_comments.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for piece in without_comments.split_inclusive(';') {
+        current.push_str(piece);
+        let in_dollar_quote = current.matches("$$").count() % 2 == 1;
+        let upper = current.trim().to_ascii_uppercase();
+        let in_trigger_body = upper.starts_with("CREATE TRIGGER")
+            && upper.contains(" BEGIN")
+            && !upper.trim_end_matches(';').trim_end().ends_with("END");
+        if !in_dollar_quote && !in_trigger_body {
+            let statement = current.trim().trim_end_matches(';').trim();
+            if !statement.is_empty() {
+                out.push(statement.to_owned());
+            }
+            current.clear();
+        }
+    }
+    let rest = current.trim();
+    if !rest.is_empty() {
+        out.push(rest.to_owned());
+    }
+    out
 }
 
 /// Milliseconds since the Unix epoch, UTC: how the database stores times.
@@ -330,6 +359,19 @@ mod tests {
     fn statements_are_split_and_comments_dropped() {
         let s = statements("-- a comment; with a semicolon\nCREATE TABLE a (x INT);\n\nCREATE INDEX i ON a (x); -- trailing\n");
         assert_eq!(s, ["CREATE TABLE a (x INT)", "CREATE INDEX i ON a (x)"]);
+    }
+
+    #[test]
+    fn trigger_and_function_bodies_stay_whole() {
+        let sqlite = "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  UPDATE b SET n = n + 1;\n  UPDATE c SET n = 0;\nEND;\nCREATE INDEX i ON a (x);";
+        assert_eq!(
+            statements(sqlite),
+            ["CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  UPDATE b SET n = n + 1;\n  UPDATE c SET n = 0;\nEND", "CREATE INDEX i ON a (x)"]
+        );
+        let pg = "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN NEW;\nEND\n$$;\nCREATE TRIGGER g AFTER INSERT ON a FOR EACH ROW EXECUTE FUNCTION f();";
+        let split = statements(pg);
+        assert_eq!(split.len(), 2, "{split:?}");
+        assert!(split[0].ends_with("$$") && split[1].starts_with("CREATE TRIGGER g"));
     }
 
     #[test]

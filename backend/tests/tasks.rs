@@ -387,3 +387,41 @@ async fn the_list_made_by_the_database_equals_each_task_made_by_the_server() {
     assert_eq!(past_the_end.json(), json!([]), "an empty page is an empty array");
     assert_eq!(past_the_end.header("X-Total-Count"), Some("6"));
 }
+
+#[rocket::async_test]
+async fn totals_stay_exact_through_every_kind_of_change() {
+    // X-Total-Count comes from per-user counters kept by triggers: after
+    // creates, toggles, PUT, PATCH and deletes they must equal a real count.
+    let app = spawn_app().await;
+    let (ada, bob) = (user(&app).await, user(&app).await);
+    let path = tasks_path(&ada);
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        ids.push(call(&app, Method::Post, &path, &ada, Some(json!({"title": format!("t{n}")}))).await.json()["id"].clone());
+    }
+    call(&app, Method::Post, &tasks_path(&bob), &bob, Some(json!({"title": "bob's"}))).await;
+    for id in &ids[0..6] {
+        call(&app, Method::Patch, &format!("{path}/{id}/complete"), &ada, None).await;
+    }
+    call(&app, Method::Patch, &format!("{path}/{}/complete", ids[0]), &ada, None).await; // back to pending
+    call(&app, Method::Put, &format!("{path}/{}", ids[7]), &ada, Some(json!({"title": "x", "description": "", "completed": true}))).await;
+    call(&app, Method::Put, &format!("{path}/{}", ids[1]), &ada, Some(json!({"title": "y", "description": "", "completed": true}))).await; // unchanged state
+    call(&app, Method::Patch, &format!("{path}/{}", ids[2]), &ada, Some(json!({"completed": false}))).await;
+    call(&app, Method::Patch, &format!("{path}/{}", ids[8]), &ada, Some(json!({"title": "renamed only"}))).await;
+    for id in [&ids[3], &ids[9], &ids[11]] {
+        assert_eq!(call(&app, Method::Delete, &format!("{path}/{id}"), &ada, None).await.status, Status::NoContent);
+    }
+    call(&app, Method::Delete, &format!("{path}/{}", ids[3]), &ada, None).await; // already gone: no change
+
+    for status in ["all", "pending", "completed"] {
+        let res = call(&app, Method::Get, &format!("{path}?status={status}&limit=500"), &ada, None).await;
+        let listed = res.json().as_array().unwrap().len();
+        assert_eq!(res.header("X-Total-Count"), Some(listed.to_string().as_str()), "status={status}");
+    }
+    let all = call(&app, Method::Get, &path, &ada, None).await;
+    assert_eq!(all.header("X-Total-Count"), Some("9"));
+    let done = call(&app, Method::Get, &format!("{path}?status=completed"), &ada, None).await;
+    assert_eq!(done.header("X-Total-Count"), Some("4"), "t1 (PUT kept it), t4, t5, t7");
+    let bobs = call(&app, Method::Get, &tasks_path(&bob), &bob, None).await;
+    assert_eq!(bobs.header("X-Total-Count"), Some("1"));
+}

@@ -77,7 +77,13 @@ pub async fn list_json(db: &Db, user_id: &str, q: &ListQuery) -> Result<(String,
     let (limit_at, offset_at) = if completed.is_some() { (3, 4) } else { (2, 3) };
     let order = q.sort.order_by();
     let page = format!("SELECT * FROM tasks WHERE {filter} ORDER BY {order} LIMIT ${limit_at} OFFSET ${offset_at}");
-    let count = format!("SELECT COUNT(*) FROM tasks WHERE {filter}");
+    // Kept by triggers (migration 3): one row, not a count over every task.
+    let counted = match q.status {
+        StatusFilter::All => "total",
+        StatusFilter::Pending => "total - completed",
+        StatusFilter::Completed => "completed",
+    };
+    let count = format!("SELECT COALESCE((SELECT {counted} FROM task_counts WHERE user_id = $1), 0)");
     let sql = match db {
         Db::Sqlite(_) => format!(
             "SELECT ({count}), (SELECT '[' || COALESCE(group_concat(json_object(\
