@@ -3,6 +3,7 @@
 
 mod bench;
 mod compat;
+mod fuzz;
 mod server;
 mod soak;
 mod tools;
@@ -20,6 +21,7 @@ commands:
   run     install missing tools, build the SPA (release) and start the app on http://localhost:8000
   test    install missing test tools and run every test suite (SQLite, PostgreSQL, wasm, browser)
   bench   benchmark the release build with oha (--postgres, --duration N); see README
+  fuzz    only the contract-fuzzing suite (schemathesis against /api/openapi.json)
   soak    a minute of mixed load at concurrency 128: no 5xx, no cross-user data, flat memory
   setup   only install the tools `run` and `test` need";
 
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
             let args: Vec<String> = env::args().skip(2).collect();
             soak::Options::parse(&args).and_then(|o| setup(&root, false).and_then(|t| soak::run(&root, &t, &o)))
         }
+        Some("fuzz") => setup(&root, false).and_then(|t| fuzz::run(&root, &t)),
         Some("setup") => setup(&root, true).map(|_| ()),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -217,6 +220,12 @@ fn test(root: &Path) -> ExitCode {
         match tools.version_of_npm() {
             Some(_) => to_outcome(compat::run(root, &tools)),
             None => Outcome::Skipped("npm is not installed (Debian: apt-get install nodejs npm)".into()),
+        }
+    });
+    suite("contract fuzz: schemathesis from /api/openapi.json", &mut || {
+        match tools.command("python3").arg("--version").output() {
+            Ok(out) if out.status.success() => to_outcome(fuzz::run(root, &tools)),
+            _ => Outcome::Skipped("Python 3 is not installed (Debian: apt-get install python3 python3-venv)".into()),
         }
     });
     suite("end-to-end: Chromium against Rocket serving dist/", &mut || match &browser {

@@ -4,6 +4,7 @@
 use rocket::http::{ContentType, Header, Status};
 use rocket::response::status::Created;
 use rocket::serde::json::Json;
+use rocket::request::FromParam;
 use rocket::{delete, get, patch, post, put, routes, Route, State};
 use shared::error::codes;
 use shared::limits::{LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX};
@@ -19,6 +20,25 @@ use crate::error::{ApiError, AppResult};
 
 pub fn routes() -> Vec<Route> {
     routes![list, create, read, replace, update, toggle, remove]
+}
+
+/// A task id from the path. Anything that is not an `i64` names no task:
+/// 404 like any missing task (as a failed `i64` parameter, Rocket would
+/// forward and answer 422 on methods without a fallback route).
+pub struct TaskId(Option<i64>);
+
+impl<'a> FromParam<'a> for TaskId {
+    type Error = std::convert::Infallible;
+
+    fn from_param(param: &'a str) -> Result<Self, Self::Error> {
+        Ok(TaskId(param.parse().ok()))
+    }
+}
+
+impl TaskId {
+    fn get(&self) -> AppResult<i64> {
+        self.0.ok_or_else(not_found)
+    }
 }
 
 fn not_found() -> ApiError {
@@ -141,8 +161,8 @@ async fn create(owner: Owner, _user_id: &str, db: &State<Db>, body: JsonBody<Cre
     responses((status = 200, description = "The task", body = Task), (status = 401, description = "Missing, invalid or expired bearer token", body = ErrorBody, headers(("WWW-Authenticate" = String))),
         (status = 403, description = "The token is another user's", body = ErrorBody), (status = 404, description = "No such task of this user", body = ErrorBody)))]
 #[get("/<_user_id>/tasks/<id>")]
-async fn read(owner: Owner, _user_id: &str, id: i64, db: &State<Db>) -> AppResult<WithHeaders<Json<Task>>> {
-    task_reply(store::get(db, &owner.user_id, id).await)
+async fn read(owner: Owner, _user_id: &str, id: TaskId, db: &State<Db>) -> AppResult<WithHeaders<Json<Task>>> {
+    task_reply(store::get(db, &owner.user_id, id.get()?).await)
 }
 
 #[utoipa::path(put, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("user_id" = String, Path, description = "Must equal the token's `sub`"), ("id" = i64, Path, description = "Task id")),
@@ -153,8 +173,8 @@ async fn read(owner: Owner, _user_id: &str, id: i64, db: &State<Db>) -> AppResul
         (status = 422, description = "Invalid field or unknown field", body = ErrorBody), (status = 401, description = "Missing, invalid or expired bearer token", body = ErrorBody, headers(("WWW-Authenticate" = String))),
         (status = 403, description = "The token is another user's", body = ErrorBody), (status = 404, description = "No such task of this user", body = ErrorBody)))]
 #[put("/<_user_id>/tasks/<id>", data = "<body>")]
-async fn replace(owner: Owner, _user_id: &str, id: i64, db: &State<Db>, body: JsonBody<ReplaceTask>) -> AppResult<WithHeaders<Json<Task>>> {
-    let body = body.into_inner();
+async fn replace(owner: Owner, _user_id: &str, id: TaskId, db: &State<Db>, body: JsonBody<ReplaceTask>) -> AppResult<WithHeaders<Json<Task>>> {
+    let (id, body) = (id.get()?, body.into_inner());
     let (title, description) = (title(&body.title)?, description(&body.description)?);
     task_reply(store::update(db, &owner.user_id, id, Some(&title), Some(&description), Some(body.completed), now_millis()).await)
 }
@@ -167,8 +187,8 @@ async fn replace(owner: Owner, _user_id: &str, id: i64, db: &State<Db>, body: Js
         (status = 422, description = "Invalid field or unknown field", body = ErrorBody), (status = 401, description = "Missing, invalid or expired bearer token", body = ErrorBody, headers(("WWW-Authenticate" = String))),
         (status = 403, description = "The token is another user's", body = ErrorBody), (status = 404, description = "No such task of this user", body = ErrorBody)))]
 #[patch("/<_user_id>/tasks/<id>", data = "<body>")]
-async fn update(owner: Owner, _user_id: &str, id: i64, db: &State<Db>, body: JsonBody<PatchTask>) -> AppResult<WithHeaders<Json<Task>>> {
-    let body = body.into_inner();
+async fn update(owner: Owner, _user_id: &str, id: TaskId, db: &State<Db>, body: JsonBody<PatchTask>) -> AppResult<WithHeaders<Json<Task>>> {
+    let (id, body) = (id.get()?, body.into_inner());
     let title = body.title.as_deref().map(title).transpose()?;
     let description = body.description.as_deref().map(description).transpose()?;
     task_reply(store::update(db, &owner.user_id, id, title.as_deref(), description.as_deref(), body.completed, now_millis()).await)
@@ -178,16 +198,16 @@ async fn update(owner: Owner, _user_id: &str, id: i64, db: &State<Db>, body: Jso
     responses((status = 200, description = "`completed` flipped", body = Task), (status = 401, description = "Missing, invalid or expired bearer token", body = ErrorBody, headers(("WWW-Authenticate" = String))),
         (status = 403, description = "The token is another user's", body = ErrorBody), (status = 404, description = "No such task of this user", body = ErrorBody)))]
 #[patch("/<_user_id>/tasks/<id>/complete")]
-async fn toggle(owner: Owner, _user_id: &str, id: i64, db: &State<Db>) -> AppResult<WithHeaders<Json<Task>>> {
-    task_reply(store::toggle(db, &owner.user_id, id, now_millis()).await)
+async fn toggle(owner: Owner, _user_id: &str, id: TaskId, db: &State<Db>) -> AppResult<WithHeaders<Json<Task>>> {
+    task_reply(store::toggle(db, &owner.user_id, id.get()?, now_millis()).await)
 }
 
 #[utoipa::path(delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("user_id" = String, Path, description = "Must equal the token's `sub`"), ("id" = i64, Path, description = "Task id")),
     responses((status = 204, description = "Deleted"), (status = 401, description = "Missing, invalid or expired bearer token", body = ErrorBody, headers(("WWW-Authenticate" = String))),
         (status = 403, description = "The token is another user's", body = ErrorBody), (status = 404, description = "No such task of this user", body = ErrorBody)))]
 #[delete("/<_user_id>/tasks/<id>")]
-async fn remove(owner: Owner, _user_id: &str, id: i64, db: &State<Db>) -> AppResult<Status> {
-    if store::delete(db, &owner.user_id, id).await.map_err(db_error)? {
+async fn remove(owner: Owner, _user_id: &str, id: TaskId, db: &State<Db>) -> AppResult<Status> {
+    if store::delete(db, &owner.user_id, id.get()?).await.map_err(db_error)? {
         Ok(Status::NoContent)
     } else {
         Err(not_found())
