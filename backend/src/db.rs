@@ -143,7 +143,7 @@ pub fn sqlite_file(url: &str) -> Option<String> {
 async fn migrate(rocket: Rocket<Build>) -> Result<Rocket<Build>, Rocket<Build>> {
     // If the pool failed to start, that is already logged.
     let Some(db) = rocket.state::<Db>().cloned() else { return Err(rocket) };
-    match run_migrations(&db).await {
+    match run_migrations_when_free(&db).await {
         Ok(0) => {}
         Ok(n) => tracing::info!("applied {n} database migration(s)"),
         Err(e) => {
@@ -152,6 +152,38 @@ async fn migrate(rocket: Rocket<Build>) -> Result<Rocket<Build>, Rocket<Build>> 
         }
     }
     Ok(rocket)
+}
+
+/// How long start-up keeps retrying migrations while another process holds
+/// the SQLite file's lock.
+const MIGRATION_LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// [`run_migrations`], retried while SQLite says the database is locked:
+/// two processes starting on one new file both switch it to WAL, and that
+/// switch fails at once (without waiting for the busy timeout) while the
+/// other one holds the file.
+async fn run_migrations_when_free(db: &Db) -> Result<usize, sqlx::Error> {
+    let deadline = std::time::Instant::now() + MIGRATION_LOCK_PATIENCE;
+    loop {
+        match run_migrations(db).await {
+            Err(e) if is_sqlite_busy(&e) && std::time::Instant::now() < deadline => {
+                tracing::info!("database locked by another process during migrations; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await; // back off, then try again
+            }
+            other => return other,
+        }
+    }
+}
+
+/// SQLITE_BUSY (5) or SQLITE_LOCKED (6), possibly extended.
+fn is_sqlite_busy(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            let primary = db.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff);
+            matches!(primary, Some(5 | 6))
+        }
+        _ => false,
+    }
 }
 
 /// Applies pending migrations in one transaction; safe to run from several

@@ -35,9 +35,12 @@ impl ServerProcess {
             .stdout(Stdio::null())
             .spawn()
             .expect("server starts");
-        let server = ServerProcess { child, port, _dist: dist };
+        let mut server = ServerProcess { child, port, _dist: dist };
         let deadline = Instant::now() + Duration::from_secs(30);
         while !matches!(http(port, "GET", "/api/health", ""), Ok((200, _))) {
+            if let Some(status) = server.child.try_wait().expect("wait") {
+                panic!("the server exited before it was healthy ({status}); its error is above");
+            }
             assert!(Instant::now() < deadline, "server did not become healthy");
             std::thread::sleep(Duration::from_millis(50));
         }
