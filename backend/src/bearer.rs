@@ -214,13 +214,6 @@ impl VerifiedTokens {
     }
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
 /// Where verification keys come from.
 pub enum KeySource {
     /// This server's own key store (the default).
@@ -435,7 +428,7 @@ async fn authenticate(req: &Request<'_>) -> Result<String, ApiError> {
         let token = bearer_token(req.headers().get_one("Authorization"))?;
         let kid = token_kid(token)?;
         let ring = state.source.ring_for(&kid, auth, db).await.ok_or(Rejection::UnknownKid)?;
-        let now = unix_now();
+        let now = crate::db::now_millis() / 1000;
         if let Some(sub) = state.verified.get(token, &ring, now, state.expect.leeway_secs) {
             return Ok(sub);
         }

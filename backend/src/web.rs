@@ -68,15 +68,17 @@ async fn spa(path: PathBuf, web: &State<Web>) -> Result<Asset, Status> {
     if path.starts_with("api") {
         return Err(Status::NotFound);
     }
-    let candidate = web.dist.join(&path);
-    let index = web.dist.join("index.html");
-    if !path.as_os_str().is_empty() && path.as_os_str() != "index.html" && candidate.is_file() {
-        return NamedFile::open(&candidate).await.map(Asset::Hashed).map_err(|_| Status::NotFound);
+    // index.html itself is always served as the page (with its CSP).
+    if path.as_os_str() != "index.html" {
+        let candidate = web.dist.join(&path);
+        if !path.as_os_str().is_empty() && candidate.is_file() {
+            return NamedFile::open(&candidate).await.map(Asset::Hashed).map_err(|_| Status::NotFound);
+        }
+        if looks_like_file(&path) {
+            return Err(Status::NotFound);
+        }
     }
-    if path.as_os_str() != "index.html" && looks_like_file(&path) {
-        return Err(Status::NotFound);
-    }
-    match rocket::tokio::fs::read_to_string(&index).await {
+    match rocket::tokio::fs::read_to_string(web.dist.join("index.html")).await {
         Ok(html) => Ok(Asset::Index(html)),
         Err(_) => Ok(Asset::NotBuilt),
     }

@@ -7,10 +7,9 @@ mod common;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
 
-use common::process::{http_with, ServerProcess};
-use common::{TestDb, PASSWORD};
+use common::process::{http_with, sign_up, ProcessUser, ServerProcess};
+use common::TestDb;
 use serde_json::json;
 
 const USERS: usize = 6;
@@ -18,27 +17,12 @@ const USERS: usize = 6;
 /// still going).
 const KILL_AFTER: usize = 240;
 
-struct Writer {
-    id: String,
-    jwt: String,
-}
-
-fn sign_up(port: u16, n: usize) -> Writer {
-    let body = json!({"name": format!("Writer {n}"), "email": format!("writer{n}@example.com"), "password": PASSWORD}).to_string();
-    let reply = http_with(port, "POST", "/api/auth/sign-up/email", &[], &body).unwrap();
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    let id = reply.json()["user"]["id"].as_str().unwrap().to_owned();
-    let cookie = reply.cookie().expect("session cookie");
-    let token = http_with(port, "GET", "/api/auth/token", &[("Cookie", &cookie)], "").unwrap();
-    Writer { id, jwt: token.json()["token"].as_str().unwrap().to_owned() }
-}
-
 /// What a writer was told succeeded: task id → (title, last acknowledged
 /// version of its title).
 type Acked = HashMap<i64, (String, u32)>;
 
 /// Creates tasks and renames each one once, until the server stops answering.
-fn write_until_gone(port: u16, writer: &Writer, n: usize, acked_total: &AtomicUsize, stop: &AtomicBool) -> Acked {
+fn write_until_gone(port: u16, writer: &ProcessUser, n: usize, acked_total: &AtomicUsize, stop: &AtomicBool) -> Acked {
     let auth = format!("Bearer {}", writer.jwt);
     let headers = [("Authorization", auth.as_str())];
     let path = format!("/api/{}/tasks", writer.id);
@@ -75,11 +59,10 @@ fn every_acknowledged_write_survives_sigkill() {
     let db = rt.block_on(TestDb::create());
     let mut server = ServerProcess::start(&db);
     let port = server.port;
-    let writers: Vec<Writer> = (0..USERS).map(|n| sign_up(port, n)).collect();
+    let writers: Vec<ProcessUser> = (0..USERS).map(|n| sign_up(port, &format!("writer{n}@example.com"))).collect();
 
     let acked_total = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let server_slot = Mutex::new(&mut server);
     let acked: Vec<Acked> = std::thread::scope(|scope| {
         let handles: Vec<_> = writers
             .iter()
@@ -93,7 +76,7 @@ fn every_acknowledged_write_survives_sigkill() {
         while acked_total.load(Ordering::Relaxed) < KILL_AFTER {
             std::thread::sleep(std::time::Duration::from_millis(2)); // poll, leaving the CPU to the load
         }
-        server_slot.lock().unwrap().kill();
+        server.kill();
         stop.store(true, Ordering::Relaxed);
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });

@@ -7,7 +7,7 @@ mod common;
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::process::{http, read_reply, send, ServerProcess};
+use common::process::{http, read_reply, send, sign_up, ServerProcess};
 use common::{TestDb, PASSWORD};
 
 const IN_FLIGHT: usize = 12;
@@ -18,8 +18,7 @@ fn sigterm_finishes_requests_in_flight_then_exits() {
     let db = rt.block_on(TestDb::create());
     let mut server = ServerProcess::start(&db);
     let port = server.port;
-    let sign_up = format!(r#"{{"name":"Term","email":"term@example.com","password":"{PASSWORD}"}}"#);
-    assert_eq!(http(port, "POST", "/api/auth/sign-up/email", &sign_up).unwrap().0, 200);
+    sign_up(port, "term@example.com");
 
     // Sign-ins are slow on purpose (argon2, a few at a time): a dozen of them
     // keep the server busy for a while.

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Instant;
 
-use common::process::{http, ServerProcess};
+use common::process::{http, sign_up, ServerProcess};
 use common::{TestDb, PASSWORD};
 
 /// The bound this test pins for the whole server process (peak RSS): a
@@ -30,8 +30,7 @@ fn a_hundred_concurrent_sign_ins_succeed_within_the_memory_bound() {
     let db = rt.block_on(TestDb::create());
     let server = ServerProcess::start(&db);
     let (pid, port) = (server.pid(), server.port);
-    let sign_up = format!(r#"{{"name":"Storm","email":"storm@example.com","password":"{PASSWORD}"}}"#);
-    assert_eq!(http(port, "POST", "/api/auth/sign-up/email", &sign_up).unwrap().0, 200);
+    sign_up(port, "storm@example.com");
 
     let baseline_mib = peak_rss_kib(pid) / 1024;
     let sign_in = format!(r#"{{"email":"storm@example.com","password":"{PASSWORD}"}}"#);

@@ -12,14 +12,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
-use crate::server::{request, Server};
+use crate::server::{request, sign_up, Server, User, PASSWORD};
 use crate::tools::{self, Tools};
 use crate::{build_spa, cargo, run_status, step};
 
 const CONCURRENCY: [u32; 3] = [1, 16, 64];
 const STORM_SIGN_INS: u32 = 32;
 const STORM_READERS: u32 = 16;
-const PASSWORD: &str = "bench-password-1";
 /// Issue #6's budget for the SPA's first load, gzipped.
 const SPA_BUDGET_BYTES: u64 = 140 * 1000;
 
@@ -31,14 +30,41 @@ pub const USAGE: &str = "usage: cargo xtask bench [--postgres] [--duration SECON
                     instead of building target/release/backend";
 
 pub struct Options {
-    postgres: bool,
-    duration_secs: u64,
+    load: LoadOptions,
     server: Option<PathBuf>,
 }
 
 impl Options {
     pub fn parse(args: &[String]) -> Result<Self, String> {
-        let mut options = Options { postgres: false, duration_secs: 10, server: None };
+        let mut server = None;
+        let load = LoadOptions::parse(args, 10, 1, USAGE, |flag, value| match flag {
+            "--server" => {
+                server = Some(value().ok_or("--server needs a path")?.into());
+                Ok(true)
+            }
+            _ => Ok(false),
+        })?;
+        Ok(Options { load, server })
+    }
+}
+
+/// `--postgres` and `--duration N`, which bench and soak share.
+pub(crate) struct LoadOptions {
+    pub(crate) postgres: bool,
+    pub(crate) duration_secs: u64,
+}
+
+impl LoadOptions {
+    /// `extra(flag, next_value)` takes a command's own flags: `Ok(true)` if
+    /// it knew the flag.
+    pub(crate) fn parse<'a>(
+        args: &'a [String],
+        default_secs: u64,
+        min_secs: u64,
+        usage: &str,
+        mut extra: impl FnMut(&str, &mut dyn FnMut() -> Option<&'a String>) -> Result<bool, String>,
+    ) -> Result<Self, String> {
+        let mut options = LoadOptions { postgres: false, duration_secs: default_secs };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             match arg.as_str() {
@@ -47,11 +73,14 @@ impl Options {
                     options.duration_secs = args
                         .next()
                         .and_then(|d| d.parse().ok())
-                        .filter(|d| *d > 0)
-                        .ok_or("--duration needs a whole number of seconds above 0")?;
+                        .filter(|d| *d >= min_secs)
+                        .ok_or_else(|| format!("--duration needs a whole number of seconds, at least {min_secs}"))?;
                 }
-                "--server" => options.server = Some(args.next().ok_or("--server needs a path")?.into()),
-                other => return Err(format!("unknown argument `{other}`\n\n{USAGE}")),
+                other => {
+                    if !extra(other, &mut || args.next())? {
+                        return Err(format!("unknown argument `{other}`\n\n{usage}"));
+                    }
+                }
             }
         }
         Ok(options)
@@ -84,6 +113,7 @@ fn round(x: f64) -> f64 {
 }
 
 /// One load-generator run: a request shape and the status it must get.
+#[derive(Clone)]
 pub(crate) struct Load<'a> {
     pub(crate) method: &'a str,
     pub(crate) url: String,
@@ -159,27 +189,6 @@ fn parse_report(report: &Value, scenario: &'static str, concurrency: u32, expect
         p99_ms: number("/latencyPercentiles/p99").unwrap_or(f64::NAN) * 1000.0,
         errors,
     })
-}
-
-/// A signed-up user with a JWT for the task API.
-pub(crate) struct User {
-    pub(crate) id: String,
-    pub(crate) jwt: String,
-    pub(crate) email: String,
-}
-
-pub(crate) fn sign_up(port: u16, name: &str) -> Result<User, String> {
-    let email = format!("{name}@bench.example");
-    let body = json!({"name": name, "email": email, "password": PASSWORD}).to_string();
-    let reply = request(port, "POST", "/api/auth/sign-up/email", &[], Some(&body))?;
-    if reply.status != 200 {
-        return Err(format!("sign-up of {email}: {} {}", reply.status, reply.body));
-    }
-    let id = reply.json()?["user"]["id"].as_str().ok_or("sign-up reply has no user.id")?.to_owned();
-    let cookie = reply.header("set-cookie").and_then(|c| c.split(';').next()).ok_or("sign-up set no cookie")?.to_owned();
-    let token = request(port, "GET", "/api/auth/token", &[("Cookie", &cookie)], None)?;
-    let jwt = token.json()?["token"].as_str().ok_or_else(|| format!("/api/auth/token: {}", token.body))?.to_owned();
-    Ok(User { id, jwt, email })
 }
 
 pub(crate) fn create_task_body(title: &str) -> String {
@@ -277,7 +286,7 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
     };
 
     let out_dir = root.join("target/bench");
-    let (_pg, database_url, engine) = fresh_database(&out_dir, options.postgres, "bench")?;
+    let (_pg, database_url, engine) = fresh_database(&out_dir, options.load.postgres, "bench")?;
     let dist = root.join("dist");
     let server = Server::start(
         &binary,
@@ -306,14 +315,14 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
 
     let list_small = Load { method: "GET", url: format!("{base}/api/{}/tasks", small.id), token: Some(&small.jwt), body: None, expect: 200 };
     let scenarios: Vec<(&'static str, Load)> = vec![
-        ("1 list 50 tasks", Load { method: "GET", url: list_small.url.clone(), token: Some(&small.jwt), body: None, expect: 200 }),
+        ("1 list 50 tasks", list_small.clone()),
         ("2 list 50 of 10,000", Load { method: "GET", url: format!("{base}/api/{}/tasks?limit=50", large.id), token: Some(&large.jwt), body: None, expect: 200 }),
         ("3 create", Load { method: "POST", url: format!("{base}/api/{}/tasks", writer.id), token: Some(&writer.jwt), body: Some(create_task_body("Benchmark task")), expect: 201 }),
         ("4 toggle complete", Load { method: "PATCH", url: format!("{base}/api/{}/tasks/{toggled}/complete", writer.id), token: Some(&writer.jwt), body: None, expect: 200 }),
         ("5 invalid token", Load { method: "GET", url: list_small.url.clone(), token: Some("eyJhbGciOiJFZERTQSIsImtpZCI6Im5vcGUifQ.e30.c2ln"), body: None, expect: 401 }),
         ("6 bare route", Load { method: "GET", url: format!("{base}/api/health"), token: None, body: None, expect: 200 }),
     ];
-    let amount = Amount::Seconds(options.duration_secs);
+    let amount = Amount::Seconds(options.load.duration_secs);
     let mut results = Vec::new();
     for (name, load) in &scenarios {
         for c in CONCURRENCY {
@@ -364,7 +373,7 @@ fn report(
     weight: &[(String, u64)],
     (rss_before, rss_after): (Option<u64>, Option<u64>),
 ) -> Result<(), String> {
-    println!("\n==> results ({engine}, {} s per run, oha on the same machine)\n", options.duration_secs);
+    println!("\n==> results ({engine}, {} s per run, oha on the same machine)\n", options.load.duration_secs);
     println!("{:<26} {:>4} {:>10} {:>9} {:>9} {:>7}", "scenario", "c", "req/s", "p50 ms", "p99 ms", "errors");
     for m in results {
         println!(
@@ -409,7 +418,7 @@ fn report(
     let doc = json!({
         "engine": engine,
         "unix_time": stamp,
-        "duration_secs": options.duration_secs,
+        "duration_secs": options.load.duration_secs,
         "results": results.iter().map(Measured::to_json).collect::<Vec<_>>(),
         "ratios": checks.iter().map(|(n, v, t, _)| json!({"name": n, "value": v.map(round), "target": t})).collect::<Vec<_>>(),
         "spa_gzip_bytes": weight.iter().map(|(k, b)| (k.clone(), json!(b))).collect::<serde_json::Map<_, _>>(),
@@ -458,8 +467,8 @@ mod tests {
     #[test]
     fn parses_options() {
         let o = Options::parse(&["--postgres".into(), "--duration".into(), "3".into()]).unwrap();
-        assert!(o.postgres);
-        assert_eq!(o.duration_secs, 3);
+        assert!(o.load.postgres);
+        assert_eq!(o.load.duration_secs, 3);
         assert!(Options::parse(&["--duration".into(), "0".into()]).is_err());
         assert!(Options::parse(&["--fast".into()]).is_err());
     }

@@ -4,7 +4,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
@@ -46,6 +46,22 @@ impl Server {
         Ok(server)
     }
 
+    /// The debug build (built first) on a fresh SQLite file in
+    /// `target/<name>/`, with no SPA: what the compat and fuzz suites run.
+    /// Returns the server and that folder.
+    pub fn start_debug(root: &Path, name: &str, env: &[(&str, &str)]) -> Result<(Self, PathBuf), String> {
+        crate::run_status(crate::cargo().args(["build", "-p", "backend"]))?;
+        let data = root.join("target").join(name);
+        let _ = std::fs::remove_dir_all(&data);
+        std::fs::create_dir_all(&data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
+        let no_dist = data.join("no-dist");
+        let mut all_env = vec![("DIST_DIR", no_dist.to_str().unwrap_or("no-dist"))];
+        all_env.extend_from_slice(env);
+        let database_url = format!("sqlite://{}/todo.db?mode=rwc", data.display());
+        let server = Server::start(&root.join("target/debug/backend"), root, &database_url, &all_env)?;
+        Ok((server, data))
+    }
+
     pub fn base_url(&self) -> String {
         format!("http://localhost:{}", self.port)
     }
@@ -74,6 +90,31 @@ pub fn free_port() -> Result<u16, String> {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .map_err(|e| format!("no free loopback port: {e}"))
+}
+
+/// The password every user these commands sign up gets.
+pub const PASSWORD: &str = "xtask-password-1";
+
+/// A signed-up user with a JWT for the task API.
+pub struct User {
+    pub id: String,
+    pub jwt: String,
+    pub email: String,
+}
+
+/// Signs up `<name>@xtask.example` and fetches a JWT with its session cookie.
+pub fn sign_up(port: u16, name: &str) -> Result<User, String> {
+    let email = format!("{name}@xtask.example");
+    let body = serde_json::json!({"name": name, "email": email, "password": PASSWORD}).to_string();
+    let reply = request(port, "POST", "/api/auth/sign-up/email", &[], Some(&body))?;
+    if reply.status != 200 {
+        return Err(format!("sign-up of {email}: {} {}", reply.status, reply.body));
+    }
+    let id = reply.json()?["user"]["id"].as_str().ok_or("sign-up reply has no user.id")?.to_owned();
+    let cookie = reply.header("set-cookie").and_then(|c| c.split(';').next()).ok_or("sign-up set no cookie")?.to_owned();
+    let token = request(port, "GET", "/api/auth/token", &[("Cookie", &cookie)], None)?;
+    let jwt = token.json()?["token"].as_str().ok_or_else(|| format!("/api/auth/token: {}", token.body))?.to_owned();
+    Ok(User { id, jwt, email })
 }
 
 /// A response read to the end of the connection.

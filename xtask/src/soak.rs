@@ -8,8 +8,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::bench::{create_task_body, fresh_database, seed_tasks, sign_up, Amount, Load, Measured, User};
-use crate::server::{request, Server};
+use crate::bench::{create_task_body, fresh_database, seed_tasks, Amount, Load, LoadOptions, Measured};
+use crate::server::{request, sign_up, Server, User};
 use crate::tools::Tools;
 use crate::{cargo, run_status, step};
 
@@ -27,28 +27,13 @@ const PER_LOAD: u32 = 8;
 const RSS_GROWTH_ALLOWED: f64 = 1.25;
 
 pub struct Options {
-    postgres: bool,
-    duration_secs: u64,
+    load: LoadOptions,
 }
 
 impl Options {
     pub fn parse(args: &[String]) -> Result<Self, String> {
-        let mut options = Options { postgres: false, duration_secs: 60 };
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            match arg.as_str() {
-                "--postgres" => options.postgres = true,
-                "--duration" => {
-                    options.duration_secs = args
-                        .next()
-                        .and_then(|d| d.parse().ok())
-                        .filter(|d| *d >= 10)
-                        .ok_or("--duration needs a whole number of seconds, at least 10")?;
-                }
-                other => return Err(format!("unknown argument `{other}`\n\n{USAGE}")),
-            }
-        }
-        Ok(options)
+        // Under 10 s there is no warm-up to compare memory against.
+        Ok(Options { load: LoadOptions::parse(args, 60, 10, USAGE, |_, _| Ok(false))? })
     }
 }
 
@@ -75,7 +60,7 @@ fn check_isolation(port: u16, user: &User, other: &User) -> Result<(), String> {
 pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> {
     let oha = step("oha (load generator)", || tools.ensure_oha())?;
     step("build the backend (release)", || run_status(cargo().args(["build", "--release", "-p", "backend"])))?;
-    let (_pg, database_url, engine) = fresh_database(&root.join("target/soak"), options.postgres, "soak")?;
+    let (_pg, database_url, engine) = fresh_database(&root.join("target/soak"), options.load.postgres, "soak")?;
     let server = Server::start(&root.join("target/release/backend"), root, &database_url, &[("RUST_LOG", "error")])?;
     let (port, base) = (server.port, server.base_url());
 
@@ -104,9 +89,9 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
         loads.push(load);
     }
 
-    println!("==> {} s of load at concurrency {} ({engine})", options.duration_secs, PER_LOAD as usize * loads.len());
+    println!("==> {} s of load at concurrency {} ({engine})", options.load.duration_secs, PER_LOAD as usize * loads.len());
     let started = Instant::now();
-    let children = loads.iter().map(|l| l.spawn(&oha, PER_LOAD, Amount::Seconds(options.duration_secs))).collect::<Result<Vec<_>, _>>()?;
+    let children = loads.iter().map(|l| l.spawn(&oha, PER_LOAD, Amount::Seconds(options.load.duration_secs))).collect::<Result<Vec<_>, _>>()?;
     let done = AtomicBool::new(false);
     let checks = AtomicU64::new(0);
     let (rss_samples, isolation) = std::thread::scope(|scope| {
@@ -141,7 +126,7 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
     let errors: u64 = measured.iter().map(|m| m.errors).sum();
     let rps: f64 = measured.iter().map(|m| m.rps).sum();
     // Memory: after the first tenth of the run (caches and pools warm) vs the end.
-    let warm = rss_samples.iter().find(|(t, _)| *t >= options.duration_secs as f64 / 10.0).map(|s| s.1).unwrap_or(0);
+    let warm = rss_samples.iter().find(|(t, _)| *t >= options.load.duration_secs as f64 / 10.0).map(|s| s.1).unwrap_or(0);
     let end = rss_samples.last().map(|s| s.1).unwrap_or(0);
     let peak = rss_samples.iter().map(|s| s.1).max().unwrap_or(0);
     println!("\n==> soak results ({engine})");
@@ -169,7 +154,7 @@ mod tests {
     #[test]
     fn parses_options() {
         let o = Options::parse(&["--postgres".into(), "--duration".into(), "20".into()]).unwrap();
-        assert!(o.postgres && o.duration_secs == 20);
+        assert!(o.load.postgres && o.load.duration_secs == 20);
         assert!(Options::parse(&["--duration".into(), "5".into()]).is_err(), "too short to say anything");
         assert!(Options::parse(&["--nope".into()]).is_err());
     }

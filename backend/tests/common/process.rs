@@ -85,6 +85,32 @@ impl Drop for ServerProcess {
     }
 }
 
+/// A user signed up through the real server: id, session cookie, a JWT.
+pub struct ProcessUser {
+    pub id: String,
+    pub cookie: String,
+    pub jwt: String,
+}
+
+/// Signs up `email` (password `PASSWORD`) on the server at `port` and fetches
+/// a JWT with the session cookie.
+pub fn sign_up(port: u16, email: &str) -> ProcessUser {
+    let body = serde_json::json!({"name": "Process Test", "email": email, "password": super::PASSWORD}).to_string();
+    let reply = http_with(port, "POST", "/api/auth/sign-up/email", &[], &body).unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let id = reply.json()["user"]["id"].as_str().unwrap().to_owned();
+    let cookie = reply.cookie().expect("session cookie");
+    let jwt = token(port, &cookie);
+    ProcessUser { id, cookie, jwt }
+}
+
+/// A JWT from `/api/auth/token` for the session `cookie`.
+pub fn token(port: u16, cookie: &str) -> String {
+    let reply = http_with(port, "GET", "/api/auth/token", &[("Cookie", cookie)], "").unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.json()["token"].as_str().unwrap().to_owned()
+}
+
 /// One HTTP/1.1 request over a fresh connection: (status, body).
 pub fn http(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
     http_with(port, method, path, &[], body).map(|r| (r.status, r.body))
