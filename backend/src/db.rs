@@ -86,6 +86,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_task_counts.sql"),
         postgres: include_str!("../migrations/postgres/0003_task_counts.sql"),
     },
+    Migration {
+        version: 4,
+        name: "task_list_version",
+        sqlite: include_str!("../migrations/sqlite/0004_task_list_version.sql"),
+        postgres: include_str!("../migrations/postgres/0004_task_list_version.sql"),
+    },
 ];
 
 /// Any constant works; it only has to be the same in every replica.

@@ -57,6 +57,29 @@ fn two_replicas_share_users_sessions_keys_and_tasks() {
     let listed = with_bearer(a.port, "GET", &path, &jwt_b, "");
     assert_eq!(listed.json()[0]["title"], "made on B");
 
+    // A keeps that page in memory now; every kind of change made through B
+    // must still show on A's very next list (the per-user version moves in
+    // the database, not in one process).
+    let id = created.json()["id"].as_i64().unwrap();
+    let task_path = format!("{path}/{id}");
+    let changes: [(&str, String, &str); 4] = [
+        ("PATCH", task_path.clone(), r#"{"title":"renamed on B"}"#),
+        ("PATCH", format!("{task_path}/complete"), ""),
+        ("POST", path.clone(), r#"{"title":"second on B"}"#),
+        ("DELETE", task_path.clone(), ""),
+    ];
+    for (method, target, body) in &changes {
+        let before = with_bearer(a.port, "GET", &path, &jwt_a, "");
+        let changed = with_bearer(b.port, method, target, &jwt_a, body);
+        assert!(changed.status < 300, "{method} {target}: {} {}", changed.status, changed.body);
+        let after = with_bearer(a.port, "GET", &path, &jwt_a, "");
+        let seen_on_b = with_bearer(b.port, "GET", &path, &jwt_a, "");
+        assert_ne!(after.body, before.body, "A still serves the page from before {method} {target}");
+        assert_eq!(after.body, seen_on_b.body, "A and B disagree after {method} {target}");
+        assert_eq!(after.header("x-total-count"), seen_on_b.header("x-total-count"));
+    }
+    assert_eq!(with_bearer(a.port, "GET", &path, &jwt_a, "").json()[0]["title"], "second on B");
+
     // Keys rotate every ROTATION_SECS: once that has passed, A signs with a
     // new key; B verifies its tokens and publishes it too.
     let deadline = Instant::now() + Duration::from_secs(ROTATION_SECS * 5);

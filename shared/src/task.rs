@@ -51,7 +51,7 @@ pub struct PatchTask {
 }
 
 /// Which tasks a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StatusFilter {
     All,
     Pending,

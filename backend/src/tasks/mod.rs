@@ -1,5 +1,6 @@
 //! The resource server: owner-scoped task CRUD under `/api/<user_id>/tasks`.
 
+pub mod cache;
 pub mod routes;
 pub mod store;
 
@@ -7,5 +8,7 @@ use rocket::fairing::AdHoc;
 
 /// Mounts the task routes.
 pub fn stage() -> AdHoc {
-    AdHoc::on_ignite("Task API", |rocket| async { rocket.mount("/api", routes::routes()) })
+    AdHoc::on_ignite("Task API", |rocket| async {
+        rocket.manage(cache::ListCache::default()).mount("/api", routes::routes())
+    })
 }

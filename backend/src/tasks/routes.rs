@@ -11,6 +11,7 @@ use shared::limits::{LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX};
 use shared::task::{validate_description, validate_title, CreateTask, PatchTask, ReplaceTask, StatusFilter};
 use shared::{ErrorBody, Task};
 
+use super::cache::ListCache;
 use super::store::{self, ListQuery, Sort};
 use crate::reply::WithHeaders;
 use crate::bearer::Owner;
@@ -128,11 +129,23 @@ async fn list(
     limit: Option<&str>,
     offset: Option<&str>,
     db: &State<Db>,
+    cache: &State<ListCache>,
 ) -> AppResult<WithHeaders<(ContentType, String)>> {
     let query = parse_list_query(status, sort, limit, offset)?;
-    // The JSON array comes ready-made from the database (see `list_json`).
-    let (page, total) = store::list_json(db, &owner.user_id, &query).await.map_err(db_error)?;
-    Ok(WithHeaders((ContentType::JSON, page), vec![Header::new("X-Total-Count", total.to_string()), no_store()]))
+    let user = &owner.user_id;
+    // One row read tells whether the page built last time still holds; if
+    // not, the JSON array comes ready-made from the database (`list_json`).
+    let version = store::version(db, user).await.map_err(db_error)?;
+    let page = match cache.get(user, &query, version) {
+        Some(page) => page,
+        None => {
+            let page = store::list_json(db, user, &query).await.map_err(db_error)?;
+            cache.put(user, &query, page.clone());
+            page
+        }
+    };
+    let headers = vec![Header::new("X-Total-Count", page.total.to_string()), no_store()];
+    Ok(WithHeaders((ContentType::JSON, page.json.to_string()), headers))
 }
 
 #[utoipa::path(post, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),

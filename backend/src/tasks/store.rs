@@ -4,6 +4,7 @@
 use shared::task::StatusFilter;
 use shared::Task;
 
+use super::cache::Page;
 use crate::db::{iso8601, Db};
 use crate::on_db;
 
@@ -16,7 +17,7 @@ fn to_task((id, user_id, title, description, completed, created_at, updated_at):
 }
 
 /// Sort orders the list accepts, each with a tie-breaker so pages are stable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Sort {
     CreatedAsc,
     CreatedDesc,
@@ -52,6 +53,7 @@ impl Sort {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ListQuery {
     pub status: StatusFilter,
     pub sort: Sort,
@@ -59,15 +61,24 @@ pub struct ListQuery {
     pub offset: i64,
 }
 
-/// One page of a user's tasks as a JSON array (the API's `Task` shape), and
-/// how many match in all — in one statement returning one row.
+/// The user's change version (migration 4): it moves with every change to
+/// their tasks, so an unchanged version means an unchanged list.
+pub async fn version(db: &Db, user_id: &str) -> Result<i64, sqlx::Error> {
+    on_db!(db, |pool| sqlx::query_scalar(VERSION).bind(user_id).fetch_one(pool).await)
+}
+
+const VERSION: &str = "SELECT COALESCE((SELECT version FROM task_counts WHERE user_id = $1), 0)";
+
+/// One page of a user's tasks as a JSON array (the API's `Task` shape), how
+/// many match in all, and the version it was read at — in one statement
+/// returning one row, so all three come from the same snapshot.
 ///
 /// The database writes the JSON itself (SQLite's `json_object`, PostgreSQL's
 /// `json_build_object`): decoding 50 rows through the driver one by one and
 /// serialising them again was most of a list request's cost. The shape must
 /// equal `shared::Task`'s serialisation; a test compares the two for tricky
 /// values on both engines.
-pub async fn list_json(db: &Db, user_id: &str, q: &ListQuery) -> Result<(String, i64), sqlx::Error> {
+pub async fn list_json(db: &Db, user_id: &str, q: &ListQuery) -> Result<Page, sqlx::Error> {
     let completed = match q.status {
         StatusFilter::All => None,
         StatusFilter::Pending => Some(false),
@@ -86,7 +97,7 @@ pub async fn list_json(db: &Db, user_id: &str, q: &ListQuery) -> Result<(String,
     let count = format!("SELECT COALESCE((SELECT {counted} FROM task_counts WHERE user_id = $1), 0)");
     let sql = match db {
         Db::Sqlite(_) => format!(
-            "SELECT ({count}), (SELECT '[' || COALESCE(group_concat(json_object(\
+            "SELECT ({count}), ({VERSION}), (SELECT '[' || COALESCE(group_concat(json_object(\
                 'id', id, 'user_id', user_id, 'title', title, 'description', description, \
                 'completed', json(CASE WHEN completed THEN 'true' ELSE 'false' END), \
                 'created_at', strftime('%Y-%m-%dT%H:%M:%fZ', created_at / 1000.0, 'unixepoch'), \
@@ -94,7 +105,7 @@ pub async fn list_json(db: &Db, user_id: &str, q: &ListQuery) -> Result<(String,
              , ',' ORDER BY {order}), '') || ']' FROM ({page}))"
         ),
         Db::Postgres(_) => format!(
-            "SELECT ({count}), (SELECT COALESCE(json_agg(json_build_object(\
+            "SELECT ({count}), ({VERSION}), (SELECT COALESCE(json_agg(json_build_object(\
                 'id', id, 'user_id', user_id, 'title', title, 'description', description, 'completed', completed, \
                 'created_at', to_char(TIMESTAMP 'epoch' + created_at * INTERVAL '1 millisecond', {PG_ISO}), \
                 'updated_at', to_char(TIMESTAMP 'epoch' + updated_at * INTERVAL '1 millisecond', {PG_ISO})) \
@@ -102,12 +113,12 @@ pub async fn list_json(db: &Db, user_id: &str, q: &ListQuery) -> Result<(String,
         ),
     };
     on_db!(db, |pool| {
-        let mut query = sqlx::query_as::<_, (i64, String)>(&sql).bind(user_id);
+        let mut query = sqlx::query_as::<_, (i64, i64, String)>(&sql).bind(user_id);
         if let Some(c) = completed {
             query = query.bind(c);
         }
-        let (total, page) = query.bind(q.limit).bind(q.offset).fetch_one(pool).await?;
-        Ok((page, total))
+        let (total, version, json) = query.bind(q.limit).bind(q.offset).fetch_one(pool).await?;
+        Ok(Page { version, total, json: json.into() })
     })
 }
 
