@@ -36,7 +36,7 @@ pub async fn sign_up(name: &str, email: &str, password: &str) -> Result<User, Ap
 }
 
 pub async fn sign_out() -> Result<(), ApiError> {
-    request::<serde_json::Value>(Method::POST, &auth_url("/sign-out")?, None, Some("{}".into())).await.map(|_| ())
+    request::<serde::de::IgnoredAny>(Method::POST, &auth_url("/sign-out")?, None, Some("{}".into())).await.map(|_| ())
 }
 
 /// A fresh JWT for the signed-in session.
