@@ -277,6 +277,36 @@ async fn add_task(browser: &Client, title: &str) -> Result<(), String> {
     fill(browser, "#new-task", &format!("{title}{ENTER}")).await
 }
 
+
+/// Links navigate inside the page (no reload), and Back/Forward follow the
+/// history the app wrote.
+#[tokio::test]
+async fn links_stay_in_the_page_and_back_and_forward_work() {
+    let server = Server::start().await;
+    let driver = Driver::start().await;
+
+    let still_same_page = in_browser(&driver, async |browser: &Client| {
+        browser.goto(&format!("{}/login", server.base_url)).await.map_err(err)?;
+        browser.wait().at_most(WAIT).for_element(Locator::Css("#login-email")).await.map_err(err)?;
+        // A marker on `window` survives only if no page load happens.
+        browser.execute("window.__same_page = true;", vec![]).await.map_err(err)?;
+        browser.find(Locator::LinkText("Create one")).await.map_err(err)?.click().await.map_err(err)?;
+        until_path(browser, "/signup").await?;
+        browser.wait().at_most(WAIT).for_element(Locator::Css("#signup-name")).await.map_err(err)?;
+        browser.back().await.map_err(err)?;
+        until_path(browser, "/login").await?;
+        browser.wait().at_most(WAIT).for_element(Locator::Css("#login-email")).await.map_err(err)?;
+        browser.forward().await.map_err(err)?;
+        until_path(browser, "/signup").await?;
+        browser.wait().at_most(WAIT).for_element(Locator::Css("#signup-name")).await.map_err(err)?;
+        let marker = browser.execute("return window.__same_page === true;", vec![]).await.map_err(err)?;
+        Ok(marker)
+    })
+    .await;
+
+    assert_eq!(still_same_page, serde_json::Value::Bool(true), "following a link reloaded the page");
+}
+
 #[rocket::async_test]
 async fn signed_out_visitors_of_tasks_land_on_login() {
     let server = Server::start().await;

@@ -2,12 +2,12 @@
 //! page frame with its header.
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use crate::auth::{use_auth, AuthProvider, Session};
 use crate::components::ConfigError;
 use crate::config::endpoints;
 use crate::pages::ServerStatusPanel;
+use crate::router::{use_navigator, use_route, Link, Router};
 use crate::routes::{switch, Route};
 use crate::toast::ToastProvider;
 
@@ -18,20 +18,26 @@ pub fn App() -> Html {
         return html! { <ConfigError message={e} /> };
     }
     html! {
-        <BrowserRouter>
+        <Router>
             <ToastProvider>
                 <AuthProvider>
                     <Header />
                     <main class="app-main">
-                        <Switch<Route> render={switch} />
+                        <Page />
                     </main>
                     <footer class="app-footer">
                         <ServerStatusPanel />
                     </footer>
                 </AuthProvider>
             </ToastProvider>
-        </BrowserRouter>
+        </Router>
     }
+}
+
+/// The page for the current route.
+#[component]
+fn Page() -> Html {
+    switch(use_route())
 }
 
 /// Brand, and either the user with Sign out or the sign-in links.
@@ -59,7 +65,7 @@ fn Header() -> Html {
     };
     html! {
         <header class="app-header">
-            <Link<Route> to={Route::Home} classes="brand">{ "Todo" }</Link<Route>>
+            <Link to={Route::Home} classes="brand">{ "Todo" }</Link>
             <nav aria-label="Account">
                 { match auth.session() {
                     Session::SignedIn(user) => html! {
@@ -70,8 +76,8 @@ fn Header() -> Html {
                     },
                     Session::SignedOut => html! {
                         <>
-                            <Link<Route> to={Route::Login}>{ "Sign in" }</Link<Route>>
-                            <Link<Route> to={Route::Signup}>{ "Sign up" }</Link<Route>>
+                            <Link to={Route::Login}>{ "Sign in" }</Link>
+                            <Link to={Route::Signup}>{ "Sign up" }</Link>
                         </>
                     },
                     Session::Loading => html! {},

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod components;
 pub mod config;
 pub mod pages;
+pub mod router;
 pub mod routes;
 pub mod toast;
 

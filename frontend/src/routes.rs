@@ -1,23 +1,38 @@
 //! The route table, what renders for each route, and safe post-login targets.
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use crate::pages::{Home, Login, NotFound, Signup, Tasks};
 
-#[derive(Clone, Routable, PartialEq, Debug)]
+#[derive(Clone, PartialEq, Debug)]
 pub enum Route {
-    #[at("/")]
     Home,
-    #[at("/login")]
     Login,
-    #[at("/signup")]
     Signup,
-    #[at("/tasks")]
     Tasks,
-    #[not_found]
-    #[at("/404")]
+    /// Any other path.
     NotFound,
+}
+
+impl Route {
+    pub fn path(&self) -> &'static str {
+        match self {
+            Route::Home => "/",
+            Route::Login => "/login",
+            Route::Signup => "/signup",
+            Route::Tasks => "/tasks",
+            Route::NotFound => "/404",
+        }
+    }
+
+    /// The route at `path` (a trailing `/` is ignored), `None` if none is.
+    pub fn recognize(path: &str) -> Option<Route> {
+        let path = match path.strip_suffix('/') {
+            Some("") | None => path,
+            Some(trimmed) => trimmed,
+        };
+        [Route::Home, Route::Login, Route::Signup, Route::Tasks, Route::NotFound].into_iter().find(|r| r.path() == path)
+    }
 }
 
 pub fn switch(route: Route) -> Html {
@@ -62,6 +77,8 @@ mod tests {
         assert_eq!(safe_redirect(Some("/tasks")), Route::Tasks);
         assert_eq!(safe_redirect(Some("/")), Route::Home);
         assert_eq!(safe_redirect(None), Route::Tasks);
+        assert_eq!(safe_redirect(Some("/tasks/?x=1#top")), Route::Tasks);
+        assert_eq!(safe_redirect(Some("/no-such-page")), Route::Tasks);
         for hostile in ["https://evil.example/tasks", "//evil.example", "/\\evil.example", "javascript:alert(1)", "/login"] {
             assert_eq!(safe_redirect(Some(hostile)), Route::Tasks, "{hostile}");
         }

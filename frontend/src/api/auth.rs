@@ -1,7 +1,8 @@
 //! Calls to the auth server (Better Auth's endpoints; cookie session).
 
 use gloo_net::http::Method;
-use shared::auth::{SessionResponse, SignInRequest, SignInResponse, SignUpRequest, SignUpResponse, TokenResponse, User};
+use serde::Deserialize;
+use shared::auth::{SignInRequest, SignUpRequest, TokenResponse, User};
 
 use super::{auth_url, request, ApiError};
 
@@ -9,17 +10,29 @@ fn json(value: &impl serde::Serialize) -> Option<String> {
     serde_json::to_string(value).ok()
 }
 
-/// The session (or `None`), and the JWT the server sent alongside.
-pub async fn get_session() -> Result<(Option<SessionResponse>, Option<String>), ApiError> {
-    let reply = request::<Option<SessionResponse>>(Method::GET, &auth_url("/get-session")?, None, None).await?;
+/// The part of `get-session`, `sign-in` and `sign-up` answers the SPA uses
+/// (`SessionResponse`, `SignInResponse`, `SignUpResponse` in `shared`):
+/// one decoder for all three keeps the wasm small.
+#[derive(Deserialize)]
+struct WithUser {
+    user: User,
+}
+
+/// The signed-in user (or `None`), and the JWT the server sent alongside.
+pub async fn get_session() -> Result<(Option<User>, Option<String>), ApiError> {
+    let reply = request::<Option<WithUser>>(Method::GET, &auth_url("/get-session")?, None, None).await?;
     let jwt = reply.headers.get("set-auth-jwt");
-    Ok((reply.body, jwt))
+    Ok((reply.body.map(|s| s.user), jwt))
+}
+
+/// POSTs a sign-in or sign-up body; the user it signed in.
+async fn signed_in_user(path: &str, body: Option<String>) -> Result<User, ApiError> {
+    Ok(request::<WithUser>(Method::POST, &auth_url(path)?, None, body).await?.body.user)
 }
 
 pub async fn sign_in(email: &str, password: &str, remember_me: bool) -> Result<User, ApiError> {
     let body = SignInRequest { email: email.into(), password: password.into(), remember_me: Some(remember_me), callback_url: None };
-    let reply = request::<SignInResponse>(Method::POST, &auth_url("/sign-in/email")?, None, json(&body)).await?;
-    Ok(reply.body.user)
+    signed_in_user("/sign-in/email", json(&body)).await
 }
 
 pub async fn sign_up(name: &str, email: &str, password: &str) -> Result<User, ApiError> {
@@ -31,8 +44,7 @@ pub async fn sign_up(name: &str, email: &str, password: &str) -> Result<User, Ap
         callback_url: None,
         remember_me: None,
     };
-    let reply = request::<SignUpResponse>(Method::POST, &auth_url("/sign-up/email")?, None, json(&body)).await?;
-    Ok(reply.body.user)
+    signed_in_user("/sign-up/email", json(&body)).await
 }
 
 pub async fn sign_out() -> Result<(), ApiError> {

@@ -5,11 +5,11 @@
 use std::future::Future;
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use super::ux::{retry_with_fresh_token, ux_for, Ux, FORBIDDEN, NOT_FOUND, SESSION_EXPIRED};
 use super::ApiError;
 use crate::auth::{use_auth, AuthHandle};
+use crate::router::{use_location, use_navigator, Navigator};
 use crate::routes::Route;
 use crate::toast::{use_toasts, ToastHandle};
 
@@ -74,6 +74,6 @@ pub fn use_api() -> ApiHandle {
     let auth = use_auth();
     let toasts = use_toasts();
     let navigator = use_navigator();
-    let here = use_location().map(|l| l.path().to_owned()).unwrap_or_else(|| "/tasks".into());
+    let here = use_location().map(|l| l.path.clone()).unwrap_or_else(|| "/tasks".into());
     ApiHandle { auth, toasts, navigator, here }
 }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod hook;
+pub mod json;
 pub mod tasks;
 pub mod ux;
 
@@ -87,6 +88,14 @@ pub async fn request<T: DeserializeOwned>(
     bearer: Option<&str>,
     json: Option<String>,
 ) -> Result<Reply<T>, ApiError> {
+    let (text, headers) = exchange(method, url, bearer, json).await?;
+    let body = json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))?;
+    Ok(Reply { body, headers })
+}
+
+/// The request itself and the error mapping: one copy in the wasm, not one
+/// per answer type (only the JSON decoding in `request` is generic).
+async fn exchange(method: Method, url: &str, bearer: Option<&str>, json: Option<String>) -> Result<(String, Headers), ApiError> {
     let mut builder = RequestBuilder::new(url)
         .method(method)
         .header("Accept", "application/json")
@@ -109,11 +118,9 @@ pub async fn request<T: DeserializeOwned>(
     let text = response.text().await.map_err(|e| ApiError::Network(e.to_string()))?;
     if !(200..300).contains(&status) {
         let retry_after = headers.get("retry-after").and_then(|v| v.trim().parse().ok());
-        return Err(ApiError::Http { status, body: serde_json::from_str::<ErrorBody>(&text).ok(), retry_after });
+        return Err(ApiError::Http { status, body: json::from_str::<ErrorBody>(&text).ok(), retry_after });
     }
-    let text = if text.trim().is_empty() { "null" } else { text.as_str() };
-    let body = serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()))?;
-    Ok(Reply { body, headers })
+    Ok((text, headers))
 }
 
 /// `GET /api/health`.

@@ -107,9 +107,9 @@ pub fn AuthProvider(props: &AuthProviderProps) -> Html {
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 match api::auth::get_session().await {
-                    Ok((Some(found), token)) => {
+                    Ok((Some(user), token)) => {
                         *handle.jwt.borrow_mut() = token;
-                        handle.session.set(Session::SignedIn(found.user));
+                        handle.session.set(Session::SignedIn(user));
                     }
                     Ok((None, _)) | Err(_) => handle.session.set(Session::SignedOut),
                 }

@@ -1,16 +1,10 @@
-use serde::Deserialize;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use super::auth_form::auth_error_message;
 use crate::components::input_value;
 use crate::auth::{use_auth, Session};
+use crate::router::{use_location, use_navigator, use_redirect, Link};
 use crate::routes::{safe_redirect, use_title, Route};
-
-#[derive(Deserialize, Default)]
-struct RedirectQuery {
-    redirect: Option<String>,
-}
 
 /// `/login`: email, password, "remember me"; back to `?redirect=` after.
 #[component]
@@ -18,7 +12,7 @@ pub fn Login() -> Html {
     use_title("Sign in");
     let auth = use_auth();
     let navigator = use_navigator();
-    let redirect = use_location().and_then(|l| l.query::<RedirectQuery>().ok()).unwrap_or_default().redirect;
+    let redirect = use_location().and_then(|l| l.param("redirect"));
     let target = safe_redirect(redirect.as_deref());
     let email = use_state(String::new);
     let password = use_state(String::new);
@@ -26,8 +20,10 @@ pub fn Login() -> Html {
     let error = use_state(|| None::<String>);
     let busy = use_state(|| false);
 
-    if let Session::SignedIn(_) = auth.session() {
-        return html! { <Redirect<Route> to={target} /> };
+    let signed_in = matches!(auth.session(), Session::SignedIn(_));
+    use_redirect(signed_in.then(|| target.clone()));
+    if signed_in {
+        return html! {};
     }
     let onsubmit = {
         let (auth, email, password, remember, error, busy) =
@@ -73,7 +69,7 @@ pub fn Login() -> Html {
                     { if *busy { "Signing in…" } else { "Sign in" } }
                 </button>
             </form>
-            <p class="muted">{ "No account yet? " }<Link<Route> to={Route::Signup}>{ "Create one" }</Link<Route>></p>
+            <p class="muted">{ "No account yet? " }<Link to={Route::Signup}>{ "Create one" }</Link></p>
         </section>
     }
 }

@@ -1,6 +1,6 @@
 use yew::prelude::*;
-use yew_router::prelude::*;
 
+use crate::router::Link;
 use crate::routes::Route;
 
 /// Any unknown path.
@@ -10,7 +10,7 @@ pub fn NotFound() -> Html {
         <section class="card">
             <h1>{ "Page not found" }</h1>
             <p>{ "There is nothing at this address." }</p>
-            <Link<Route> to={Route::Home}>{ "Go to the start page" }</Link<Route>>
+            <Link to={Route::Home}>{ "Go to the start page" }</Link>
         </section>
     }
 }

@@ -1,10 +1,10 @@
 use shared::limits::PASSWORD_MIN_CHARS;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use super::auth_form::auth_error_message;
 use crate::components::input_value;
 use crate::auth::{use_auth, Session};
+use crate::router::{use_navigator, use_redirect, Link};
 use crate::routes::{use_title, Route};
 
 /// `/signup`: name, email, password (the 8-character rule shown up front).
@@ -18,9 +18,10 @@ pub fn Signup() -> Html {
     let password = use_state(String::new);
     let error = use_state(|| None::<String>);
     let busy = use_state(|| false);
-
-    if let Session::SignedIn(_) = auth.session() {
-        return html! { <Redirect<Route> to={Route::Tasks} /> };
+    let signed_in = matches!(auth.session(), Session::SignedIn(_));
+    use_redirect(signed_in.then_some(Route::Tasks));
+    if signed_in {
+        return html! {};
     }
     let onsubmit = {
         let (auth, name, email, password, error, busy) =
@@ -77,7 +78,7 @@ pub fn Signup() -> Html {
                     { if *busy { "Creating your account…" } else { "Create account" } }
                 </button>
             </form>
-            <p class="muted">{ "Already have an account? " }<Link<Route> to={Route::Login}>{ "Sign in" }</Link<Route>></p>
+            <p class="muted">{ "Already have an account? " }<Link to={Route::Login}>{ "Sign in" }</Link></p>
         </section>
     }
 }

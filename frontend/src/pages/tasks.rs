@@ -3,21 +3,35 @@
 
 use std::rc::Rc;
 
-use gloo_storage::{LocalStorage, Storage};
 use shared::task::{PatchTask, StatusFilter};
 use shared::Task;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use crate::api::hook::{use_api, ApiHandle};
 use crate::api::{tasks as task_api, ApiError};
 use crate::auth::{use_auth, Session};
 use crate::components::{input_value, Filters, TaskItem};
+use crate::router::use_navigator;
 use crate::routes::{use_title, Route};
 use crate::toast::use_toasts;
 
 const PAGE: usize = 100;
 const FILTER_KEY: &str = "todo.filter";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// The filter chosen last time on this browser, if any.
+fn stored_filter() -> Option<String> {
+    storage()?.get_item(FILTER_KEY).ok()?
+}
+
+fn remember_filter(filter: &str) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(FILTER_KEY, filter);
+    }
+}
 
 /// The loaded tasks, newest first.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -152,7 +166,7 @@ fn TaskManager() -> Html {
     let api = use_api();
     let toasts = use_toasts();
     let list = use_reducer(TaskList::default);
-    let filter = use_state(|| LocalStorage::get::<String>(FILTER_KEY).ok().and_then(|f| StatusFilter::parse(&f)).unwrap_or(StatusFilter::All));
+    let filter = use_state(|| stored_filter().and_then(|f| StatusFilter::parse(f.trim_matches('"'))).unwrap_or(StatusFilter::All));
     let title = use_state(String::new);
     let details = use_state(String::new);
     let add_error = use_state(|| None::<String>);
@@ -278,7 +292,7 @@ fn TaskManager() -> Html {
     let onfilter = {
         let filter = filter.clone();
         Callback::from(move |f: StatusFilter| {
-            let _ = LocalStorage::set(FILTER_KEY, f.as_str());
+            remember_filter(f.as_str());
             filter.set(f);
         })
     };
