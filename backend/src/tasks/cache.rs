@@ -25,19 +25,12 @@ const ENTRY_OVERHEAD: usize = 96;
 pub struct Page {
     pub version: i64,
     pub total: i64,
-    pub json: Arc<str>,
+    /// Shared, so answering from the cache copies no JSON.
+    pub json: Arc<[u8]>,
 }
 
-#[derive(Hash, PartialEq, Eq)]
-struct Key {
-    user_id: String,
-    query: ListQuery,
-}
-
-impl Key {
-    fn cost(&self, page: &Page) -> usize {
-        self.user_id.len() + page.json.len() + ENTRY_OVERHEAD
-    }
+fn cost_of(user_id: &str, page: &Page) -> usize {
+    user_id.len() + page.json.len() + ENTRY_OVERHEAD
 }
 
 pub struct ListCache {
@@ -45,9 +38,11 @@ pub struct ListCache {
     inner: Mutex<Inner>,
 }
 
+/// Per user, the pages of the queries they made (a handful: the SPA asks
+/// for one shape), so a lookup borrows the user id instead of building a key.
 #[derive(Default)]
 struct Inner {
-    pages: HashMap<Key, Page>,
+    pages: HashMap<String, Vec<(ListQuery, Page)>>,
     bytes: usize,
 }
 
@@ -64,36 +59,45 @@ impl ListCache {
 
     /// The stored page for this user and query if it was built at `version`.
     pub fn get(&self, user_id: &str, query: &ListQuery, version: i64) -> Option<Page> {
-        // Borrowed lookups need an owned key here; a user id is short.
-        let key = Key { user_id: user_id.to_owned(), query: *query };
         let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        inner.pages.get(&key).filter(|page| page.version == version).cloned()
+        let (_, page) = inner.pages.get(user_id)?.iter().find(|(q, _)| q == query)?;
+        (page.version == version).then(|| page.clone())
     }
 
     /// Stores a page (replacing an older one for the same user and query).
     /// A page bigger than the whole budget is not kept.
     pub fn put(&self, user_id: &str, query: &ListQuery, page: Page) {
-        let key = Key { user_id: user_id.to_owned(), query: *query };
-        let cost = key.cost(&page);
+        let cost = cost_of(user_id, &page);
         if cost > self.budget {
             return;
         }
-        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(old) = inner.pages.get(&key) {
-            if old.version > page.version {
-                // A slower request built an older page: keep the newer one.
-                return;
+        let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let inner = &mut *guard;
+        let mut freed = 0;
+        if let Some(entries) = inner.pages.get_mut(user_id) {
+            if let Some(at) = entries.iter().position(|(q, _)| q == query) {
+                if entries[at].1.version > page.version {
+                    // A slower request built an older page: keep the newer one.
+                    return;
+                }
+                freed = cost_of(user_id, &entries.swap_remove(at).1);
             }
+            // Pages at an older version than this one can never answer again.
+            entries.retain(|(_, p)| {
+                let stale = p.version < page.version;
+                if stale {
+                    freed += cost_of(user_id, p);
+                }
+                !stale
+            });
         }
-        if let Some(old) = inner.pages.remove(&key) {
-            inner.bytes -= key.cost(&old);
-        }
+        inner.bytes -= freed;
         if inner.bytes + cost > self.budget {
             inner.pages.clear();
             inner.bytes = 0;
         }
         inner.bytes += cost;
-        inner.pages.insert(key, page);
+        inner.pages.entry(user_id.to_owned()).or_default().push((*query, page));
     }
 
     pub fn bytes(&self) -> usize {
@@ -101,7 +105,7 @@ impl ListCache {
     }
 
     pub fn len(&self) -> usize {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner).pages.len()
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner).pages.values().map(Vec::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -120,14 +124,18 @@ mod tests {
     }
 
     fn page(version: i64, json: &str) -> Page {
-        Page { version, total: 1, json: json.into() }
+        Page { version, total: 1, json: json.as_bytes().into() }
+    }
+
+    fn json(page: Option<Page>) -> Option<String> {
+        page.map(|p| String::from_utf8(p.json.to_vec()).unwrap())
     }
 
     #[test]
     fn a_page_answers_only_at_the_version_it_was_built_at() {
         let cache = ListCache::default();
         cache.put("u", &query(0), page(3, "[1]"));
-        assert_eq!(cache.get("u", &query(0), 3).map(|p| p.json.to_string()).as_deref(), Some("[1]"));
+        assert_eq!(json(cache.get("u", &query(0), 3)).as_deref(), Some("[1]"));
         assert!(cache.get("u", &query(0), 4).is_none(), "a newer version means the page is stale");
         assert!(cache.get("u", &query(50), 3).is_none(), "another query is another page");
         assert!(cache.get("v", &query(0), 3).is_none(), "another user never sees it");
@@ -138,15 +146,28 @@ mod tests {
         let cache = ListCache::default();
         cache.put("u", &query(0), page(5, "[5]"));
         cache.put("u", &query(0), page(4, "[4]"));
-        assert_eq!(cache.get("u", &query(0), 5).map(|p| p.json.to_string()).as_deref(), Some("[5]"));
+        assert_eq!(json(cache.get("u", &query(0), 5)).as_deref(), Some("[5]"));
         cache.put("u", &query(0), page(6, "[6]"));
-        assert_eq!(cache.get("u", &query(0), 6).map(|p| p.json.to_string()).as_deref(), Some("[6]"));
+        assert_eq!(json(cache.get("u", &query(0), 6)).as_deref(), Some("[6]"));
         assert_eq!(cache.len(), 1);
     }
 
     #[test]
+    fn a_newer_page_drops_the_users_older_pages() {
+        let cache = ListCache::default();
+        cache.put("u", &query(0), page(1, "[a]"));
+        cache.put("u", &query(50), page(1, "[b]"));
+        cache.put("v", &query(0), page(1, "[c]"));
+        let before = cache.bytes();
+        cache.put("u", &query(0), page(2, "[d]"));
+        assert_eq!(cache.len(), 2, "u's page at offset 50 was built at version 1 and can never answer again");
+        assert_eq!(cache.bytes(), before - cost_of("u", &page(1, "[b]")));
+        assert_eq!(json(cache.get("v", &query(0), 1)).as_deref(), Some("[c]"), "other users are untouched");
+    }
+
+    #[test]
     fn memory_stays_within_the_budget() {
-        let one = Key { user_id: "user-00".into(), query: query(0) }.cost(&page(1, &"x".repeat(1000)));
+        let one = cost_of("user-00", &page(1, &"x".repeat(1000)));
         let cache = ListCache::new(one * 10);
         for i in 0..25 {
             cache.put(&format!("user-{i:02}"), &query(0), page(1, &"x".repeat(1000)));

@@ -1,8 +1,12 @@
 //! `/api/<user_id>/tasks` (DESIGN.md §4.2). Every route takes the `Owner`
 //! guard: a valid bearer JWT whose `sub` is the path's `user_id`.
 
+use std::io::Cursor;
+use std::sync::Arc;
+
 use rocket::http::{ContentType, Header, Status};
 use rocket::response::status::Created;
+use rocket::response::{Responder, Response};
 use rocket::serde::json::Json;
 use rocket::request::FromParam;
 use rocket::{delete, get, patch, post, put, routes, Route, State};
@@ -12,6 +16,7 @@ use shared::task::{validate_description, validate_title, CreateTask, PatchTask, 
 use shared::{ErrorBody, Task};
 
 use super::cache::ListCache;
+use super::InlineVersions;
 use super::store::{self, ListQuery, Sort};
 use crate::reply::WithHeaders;
 use crate::bearer::Owner;
@@ -95,6 +100,21 @@ fn description(raw: &str) -> AppResult<String> {
     validate_description(raw).map_err(ApiError::validation)
 }
 
+/// A ready-made JSON array, shared with the cache (no copy per answer).
+pub struct JsonPage(Arc<[u8]>);
+
+impl<'r> Responder<'r, 'static> for JsonPage {
+    fn respond_to(self, _: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
+        let len = self.0.len();
+        // One write for the whole page instead of 4 KiB chunks.
+        Response::build()
+            .header(ContentType::JSON)
+            .sized_body(len, Cursor::new(self.0))
+            .max_chunk_size(len.clamp(4096, 256 * 1024))
+            .ok()
+    }
+}
+
 /// Authenticated responses are private to one user: never cached.
 fn no_store() -> Header<'static> {
     Header::new("Cache-Control", "no-store")
@@ -130,12 +150,13 @@ async fn list(
     offset: Option<&str>,
     db: &State<Db>,
     cache: &State<ListCache>,
-) -> AppResult<WithHeaders<(ContentType, String)>> {
+    inline: &State<InlineVersions>,
+) -> AppResult<WithHeaders<JsonPage>> {
     let query = parse_list_query(status, sort, limit, offset)?;
     let user = &owner.user_id;
     // One row read tells whether the page built last time still holds; if
     // not, the JSON array comes ready-made from the database (`list_json`).
-    let version = store::version(db, user).await.map_err(db_error)?;
+    let version = store::version(db, inline.get(), user).await.map_err(db_error)?;
     let page = match cache.get(user, &query, version) {
         Some(page) => page,
         None => {
@@ -145,7 +166,7 @@ async fn list(
         }
     };
     let headers = vec![Header::new("X-Total-Count", page.total.to_string()), no_store()];
-    Ok(WithHeaders((ContentType::JSON, page.json.to_string()), headers))
+    Ok(WithHeaders(JsonPage(page.json), headers))
 }
 
 #[utoipa::path(post, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),

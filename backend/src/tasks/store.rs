@@ -5,6 +5,7 @@ use shared::task::StatusFilter;
 use shared::Task;
 
 use super::cache::Page;
+use super::versions::SqliteVersions;
 use crate::db::{iso8601, Db};
 use crate::on_db;
 
@@ -63,11 +64,15 @@ pub struct ListQuery {
 
 /// The user's change version (migration 4): it moves with every change to
 /// their tasks, so an unchanged version means an unchanged list.
-pub async fn version(db: &Db, user_id: &str) -> Result<i64, sqlx::Error> {
-    on_db!(db, |pool| sqlx::query_scalar(VERSION).bind(user_id).fetch_one(pool).await)
+/// On SQLite it is read on this thread when it can (`versions.rs`).
+pub async fn version(db: &Db, inline: Option<&SqliteVersions>, user_id: &str) -> Result<i64, sqlx::Error> {
+    if let (Db::Sqlite(_), Some(read)) = (db, inline.and_then(|v| v.version(user_id))) {
+        return Ok(read);
+    }
+    on_db!(db, |pool| sqlx::query_scalar(VERSION_SQL).bind(user_id).fetch_one(pool).await)
 }
 
-const VERSION: &str = "SELECT COALESCE((SELECT version FROM task_counts WHERE user_id = $1), 0)";
+pub const VERSION_SQL: &str = "SELECT COALESCE((SELECT version FROM task_counts WHERE user_id = $1), 0)";
 
 /// One page of a user's tasks as a JSON array (the API's `Task` shape), how
 /// many match in all, and the version it was read at — in one statement
@@ -97,7 +102,7 @@ pub async fn list_json(db: &Db, user_id: &str, q: &ListQuery) -> Result<Page, sq
     let count = format!("SELECT COALESCE((SELECT {counted} FROM task_counts WHERE user_id = $1), 0)");
     let sql = match db {
         Db::Sqlite(_) => format!(
-            "SELECT ({count}), ({VERSION}), (SELECT '[' || COALESCE(group_concat(json_object(\
+            "SELECT ({count}), ({VERSION_SQL}), (SELECT '[' || COALESCE(group_concat(json_object(\
                 'id', id, 'user_id', user_id, 'title', title, 'description', description, \
                 'completed', json(CASE WHEN completed THEN 'true' ELSE 'false' END), \
                 'created_at', strftime('%Y-%m-%dT%H:%M:%fZ', created_at / 1000.0, 'unixepoch'), \
@@ -105,7 +110,7 @@ pub async fn list_json(db: &Db, user_id: &str, q: &ListQuery) -> Result<Page, sq
              , ',' ORDER BY {order}), '') || ']' FROM ({page}))"
         ),
         Db::Postgres(_) => format!(
-            "SELECT ({count}), ({VERSION}), (SELECT COALESCE(json_agg(json_build_object(\
+            "SELECT ({count}), ({VERSION_SQL}), (SELECT COALESCE(json_agg(json_build_object(\
                 'id', id, 'user_id', user_id, 'title', title, 'description', description, 'completed', completed, \
                 'created_at', to_char(TIMESTAMP 'epoch' + created_at * INTERVAL '1 millisecond', {PG_ISO}), \
                 'updated_at', to_char(TIMESTAMP 'epoch' + updated_at * INTERVAL '1 millisecond', {PG_ISO})) \
@@ -118,7 +123,7 @@ pub async fn list_json(db: &Db, user_id: &str, q: &ListQuery) -> Result<Page, sq
             query = query.bind(c);
         }
         let (total, version, json) = query.bind(q.limit).bind(q.offset).fetch_one(pool).await?;
-        Ok(Page { version, total, json: json.into() })
+        Ok(Page { version, total, json: json.into_bytes().into() })
     })
 }
 

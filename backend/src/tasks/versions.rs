@@ -1,0 +1,130 @@
+//! SQLite only: the list's version check (`store::version`) read on the
+//! request's own thread.
+//!
+//! Through sqlx every SQLite query is a round trip to that connection's
+//! worker thread; for a one-row primary-key read the two thread wake-ups cost
+//! far more than the read (perf showed over half of a cached list request in
+//! the scheduler). These connections run that one prepared statement inline
+//! instead: a read of a committed row in WAL mode that never waits — busy
+//! timeout zero, and anything unusual falls back to the pool.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::{Mutex, PoisonError};
+
+use rusqlite::{Connection, OpenFlags};
+use sqlx::sqlite::SqliteConnectOptions;
+
+use super::store::VERSION_SQL;
+
+/// Idle connections kept; one per executor thread is what is ever in use
+/// at once (a read never yields), the rest only covers bursts of threads.
+const IDLE_MAX: usize = 8;
+
+pub struct SqliteVersions {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl SqliteVersions {
+    /// For a SQLite file `DATABASE_URL`; `None` for PostgreSQL or an
+    /// in-memory database (another connection would see another database).
+    pub fn for_url(url: &str) -> Option<Self> {
+        if !url.starts_with("sqlite:") || url.contains(":memory:") || url.contains("mode=memory") {
+            return None;
+        }
+        let options = SqliteConnectOptions::from_str(url).ok()?;
+        let path = options.get_filename().into_owned();
+        if path.as_os_str().is_empty() || path.to_string_lossy().starts_with("file:") {
+            return None;
+        }
+        Some(Self { path, idle: Mutex::default() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The user's version, or `None` if it could not be read here right now
+    /// (the caller then asks through the pool).
+    pub fn version(&self, user_id: &str) -> Option<i64> {
+        let conn = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let conn = match conn {
+            Some(conn) => conn,
+            None => self.open().map_err(|e| tracing::debug!("inline SQLite read unavailable: {e}")).ok()?,
+        };
+        let read = conn.prepare_cached(VERSION_SQL).and_then(|mut statement| statement.query_row([user_id], |row| row.get(0)));
+        match read {
+            Ok(version) => {
+                let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+                if idle.len() < IDLE_MAX {
+                    idle.push(conn);
+                }
+                Some(version)
+            }
+            Err(e) => {
+                // Busy (a checkpoint or recovery in progress) or worse: this
+                // connection is dropped and the pool answers instead.
+                tracing::debug!("inline SQLite read failed, asking the pool: {e}");
+                None
+            }
+        }
+    }
+
+    fn open(&self) -> rusqlite::Result<Connection> {
+        // No CREATE: the pool made the file and ran the migrations already.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&self.path, flags)?;
+        conn.busy_timeout(std::time::Duration::ZERO)?;
+        // Reads only, whatever a future caller tries.
+        conn.pragma_update(None, "query_only", true)?;
+        Ok(conn)
+    }
+
+    #[cfg(test)]
+    fn idle(&self) -> usize {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sqlite_files_get_inline_reads() {
+        assert!(SqliteVersions::for_url("postgres://postgres@127.0.0.1/todo").is_none());
+        assert!(SqliteVersions::for_url("sqlite::memory:").is_none());
+        assert!(SqliteVersions::for_url("sqlite://todo.db?mode=memory").is_none());
+        let file = SqliteVersions::for_url("sqlite:///tmp/x/todo.db?mode=rwc").unwrap();
+        assert_eq!(file.path(), Path::new("/tmp/x/todo.db"));
+        assert_eq!(SqliteVersions::for_url("sqlite://data/todo.db").unwrap().path(), Path::new("data/todo.db"));
+    }
+
+    #[test]
+    fn reads_committed_versions_and_falls_back_when_it_cannot() {
+        let dir = std::env::temp_dir().join(format!("versions-{}-{}", std::process::id(), crate::db::now_millis()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.db");
+        let versions = SqliteVersions::for_url(&format!("sqlite://{}", path.display())).unwrap();
+        assert_eq!(versions.version("u"), None, "no database file yet: the pool is asked");
+
+        let writer = Connection::open(&path).unwrap();
+        writer.pragma_update(None, "journal_mode", "WAL").unwrap();
+        writer
+            .execute_batch("CREATE TABLE task_counts (user_id TEXT PRIMARY KEY, total BIGINT, completed BIGINT, version BIGINT)")
+            .unwrap();
+        assert_eq!(versions.version("u"), Some(0), "no row yet: version 0");
+        writer.execute("INSERT INTO task_counts VALUES ('u', 1, 0, 1)", []).unwrap();
+        assert_eq!(versions.version("u"), Some(1));
+        assert_eq!(versions.idle(), 1, "the connection is reused");
+
+        // A write in progress does not hide the last committed version, and
+        // the next read sees the commit at once.
+        writer.execute_batch("BEGIN IMMEDIATE; UPDATE task_counts SET version = 2 WHERE user_id = 'u';").unwrap();
+        assert_eq!(versions.version("u"), Some(1));
+        writer.execute_batch("COMMIT").unwrap();
+        assert_eq!(versions.version("u"), Some(2));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
