@@ -41,7 +41,11 @@ impl AuthState {
         let secrets = Secrets::load(settings)?;
         let mut trusted_origins = vec![settings.base_origin.clone()];
         trusted_origins.extend(settings.trusted_origins.iter().cloned());
-        let hash_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        // One core stays free of argon2: a memory-hard hash on every core
+        // evicts the caches the request threads run from, however low its
+        // priority (bench scenario 7: list p99 x2.6 with 2 hashing threads
+        // on 2 cores, x1.6 with 1).
+        let hash_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).saturating_sub(1).max(1);
         Ok(Self {
             keys: KeyStore::new(secrets.clone(), settings.jwks_rotation_secs, settings.jwks_grace_secs),
             secrets,

@@ -92,16 +92,19 @@ type Job = Box<dyn FnOnce() + Send>;
 /// than queued without bound.
 const MAX_QUEUED: usize = 1024;
 
-/// Hashing threads run at a lower CPU priority (nice +10) than the threads
-/// serving requests: during a sign-in storm the scheduler then keeps the
-/// rest of the API responsive, and sign-ins still get every idle cycle.
-/// (On Linux a nice value is per thread; elsewhere this does nothing.)
+/// Hashing threads run under Linux's SCHED_IDLE policy: whenever a thread
+/// serving requests becomes runnable it preempts them at once, so during a
+/// sign-in storm the rest of the API keeps its latency, and sign-ins use the
+/// cycles left over (SCHED_IDLE still gets a small share when the CPU is
+/// saturated, so they never stop). Falls back to nice +19 where the policy
+/// is refused. (Per thread on Linux; elsewhere this does nothing.)
 fn lower_this_threads_priority() {
     #[cfg(target_os = "linux")]
-    // SAFETY: setpriority with who = 0 changes only the calling thread's nice
-    // value; it reads and writes no memory of ours.
+    // SAFETY: with pid 0 both calls change only the calling thread's
+    // scheduling; `param` is a valid, initialised struct we own.
     unsafe {
-        if libc::setpriority(libc::PRIO_PROCESS, 0, 10) != 0 {
+        let param = libc::sched_param { sched_priority: 0 };
+        if libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) != 0 && libc::setpriority(libc::PRIO_PROCESS, 0, 19) != 0 {
             tracing::debug!("could not lower the hashing thread's priority");
         }
     }
