@@ -435,3 +435,74 @@ async fn totals_stay_exact_through_every_kind_of_change() {
     let bobs = call(&app, Method::Get, &tasks_path(&bob), &bob, None).await;
     assert_eq!(bobs.header("X-Total-Count"), Some("1"));
 }
+
+#[rocket::async_test]
+async fn concurrent_lists_of_many_users_each_see_their_own_latest_writes() {
+    // Lists of several users at once (on PostgreSQL their version checks
+    // share queries; on SQLite they read inline): each sees its own tasks
+    // and every write it made before asking.
+    use rocket::futures::future::join_all;
+    let app = spawn_app().await;
+    let mut users = Vec::new();
+    for _ in 0..6 {
+        users.push(user(&app).await);
+    }
+    for round in 1..=3 {
+        for (n, u) in users.iter().enumerate() {
+            for _ in 0..=n {
+                let title = format!("{} round {round}", u.id);
+                let res = call(&app, Method::Post, &tasks_path(u), u, Some(json!({ "title": title }))).await;
+                assert_eq!(res.status, Status::Created);
+            }
+        }
+        let app = &app;
+        let lists = join_all(users.iter().cycle().take(users.len() * 8).map(|u| async move {
+            (u, call(app, Method::Get, &tasks_path(u), u, None).await)
+        }))
+        .await;
+        for (u, reply) in lists {
+            let n = users.iter().position(|x| x.id == u.id).unwrap() + 1;
+            assert_eq!(reply.status, Status::Ok);
+            assert_eq!(reply.header("X-Total-Count"), Some((n * round).to_string().as_str()), "user {n}, round {round}");
+            let tasks = reply.json();
+            let tasks = tasks.as_array().unwrap();
+            assert_eq!(tasks.len(), n * round);
+            assert!(tasks.iter().all(|t| t["user_id"] == u.id.as_str()), "another user's task in the list");
+            assert_eq!(tasks[0]["title"], format!("{} round {round}", u.id), "the newest write is missing");
+        }
+    }
+}
+
+#[rocket::async_test]
+async fn concurrent_version_checks_each_get_their_own_users_version() {
+    // The list's version check on this engine: inline on SQLite, coalesced
+    // into shared queries on PostgreSQL. Many checks for many users at once
+    // must each get exactly their own user's version.
+    use backend::tasks::store;
+    use backend::tasks::versions::{PgVersions, SqliteVersions};
+    use backend::tasks::VersionReads;
+    use rocket::futures::future::join_all;
+    let app = spawn_app().await;
+    let db = app.db.pool().await;
+    for i in 1..=40_i64 {
+        backend::on_db!(&db, |pool| sqlx::query("INSERT INTO task_counts (user_id, total, completed, version) VALUES ($1, 0, 0, $2)")
+            .bind(format!("user-{i}"))
+            .bind(i * 7)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .unwrap());
+    }
+    let reads = VersionReads { sqlite: SqliteVersions::for_url(&app.db.url), postgres: PgVersions::default() };
+    assert_eq!(reads.sqlite.is_some(), app.db.engine == "sqlite");
+    let (db, reads) = (&db, &reads);
+    let asked: Vec<i64> = (0..200_i64).map(|n| n % 41).collect();
+    let answers = join_all(asked.iter().map(|&i| async move {
+        let user = if i == 0 { "nobody".to_owned() } else { format!("user-{i}") };
+        store::version(db, reads, &user).await.unwrap()
+    }))
+    .await;
+    for (i, version) in asked.iter().zip(answers) {
+        assert_eq!(version, i * 7, "user-{i} got another user's version");
+    }
+}

@@ -11,16 +11,17 @@ use rocket::fairing::AdHoc;
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Task API", |rocket| async {
         let url: Option<String> = rocket.figment().extract_inner("databases.todo.url").ok();
-        let inline = InlineVersions(url.as_deref().and_then(versions::SqliteVersions::for_url));
-        rocket.manage(cache::ListCache::default()).manage(inline).mount("/api", routes::routes())
+        let reads = VersionReads {
+            sqlite: url.as_deref().and_then(versions::SqliteVersions::for_url),
+            postgres: versions::PgVersions::default(),
+        };
+        rocket.manage(cache::ListCache::default()).manage(reads).mount("/api", routes::routes())
     })
 }
 
-/// The SQLite connections for inline version reads (`None` on PostgreSQL).
-pub struct InlineVersions(pub Option<versions::SqliteVersions>);
-
-impl InlineVersions {
-    pub fn get(&self) -> Option<&versions::SqliteVersions> {
-        self.0.as_ref()
-    }
+/// How list requests read the user's version: inline on SQLite (`None` for
+/// PostgreSQL or an in-memory database), coalesced on PostgreSQL.
+pub struct VersionReads {
+    pub sqlite: Option<versions::SqliteVersions>,
+    pub postgres: versions::PgVersions,
 }

@@ -16,7 +16,7 @@ use shared::task::{validate_description, validate_title, CreateTask, PatchTask, 
 use shared::{ErrorBody, Task};
 
 use super::cache::ListCache;
-use super::InlineVersions;
+use super::VersionReads;
 use super::store::{self, ListQuery, Sort};
 use crate::reply::WithHeaders;
 use crate::bearer::Owner;
@@ -150,13 +150,13 @@ async fn list(
     offset: Option<&str>,
     db: &State<Db>,
     cache: &State<ListCache>,
-    inline: &State<InlineVersions>,
+    reads: &State<VersionReads>,
 ) -> AppResult<WithHeaders<JsonPage>> {
     let query = parse_list_query(status, sort, limit, offset)?;
     let user = &owner.user_id;
     // One row read tells whether the page built last time still holds; if
     // not, the JSON array comes ready-made from the database (`list_json`).
-    let version = store::version(db, inline.get(), user).await.map_err(db_error)?;
+    let version = store::version(db, reads, user).await.map_err(db_error)?;
     let page = match cache.get(user, &query, version) {
         Some(page) => page,
         None => {

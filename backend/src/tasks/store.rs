@@ -5,7 +5,7 @@ use shared::task::StatusFilter;
 use shared::Task;
 
 use super::cache::Page;
-use super::versions::SqliteVersions;
+use super::VersionReads;
 use crate::db::{iso8601, Db};
 use crate::on_db;
 
@@ -64,12 +64,16 @@ pub struct ListQuery {
 
 /// The user's change version (migration 4): it moves with every change to
 /// their tasks, so an unchanged version means an unchanged list.
-/// On SQLite it is read on this thread when it can (`versions.rs`).
-pub async fn version(db: &Db, inline: Option<&SqliteVersions>, user_id: &str) -> Result<i64, sqlx::Error> {
-    if let (Db::Sqlite(_), Some(read)) = (db, inline.and_then(|v| v.version(user_id))) {
-        return Ok(read);
+/// Read on this thread on SQLite when it can, coalesced with concurrent
+/// checks on PostgreSQL (`versions.rs`).
+pub async fn version(db: &Db, reads: &VersionReads, user_id: &str) -> Result<i64, sqlx::Error> {
+    match db {
+        Db::Sqlite(pool) => match reads.sqlite.as_ref().and_then(|inline| inline.version(user_id)) {
+            Some(version) => Ok(version),
+            None => sqlx::query_scalar(VERSION_SQL).bind(user_id).fetch_one(pool).await,
+        },
+        Db::Postgres(pool) => reads.postgres.version(pool, user_id).await,
     }
-    on_db!(db, |pool| sqlx::query_scalar(VERSION_SQL).bind(user_id).fetch_one(pool).await)
 }
 
 pub const VERSION_SQL: &str = "SELECT COALESCE((SELECT version FROM task_counts WHERE user_id = $1), 0)";

@@ -1,19 +1,25 @@
-//! SQLite only: the list's version check (`store::version`) read on the
-//! request's own thread.
+//! The list's version check (`store::version`), made cheap per engine.
 //!
-//! Through sqlx every SQLite query is a round trip to that connection's
-//! worker thread; for a one-row primary-key read the two thread wake-ups cost
-//! far more than the read (perf showed over half of a cached list request in
-//! the scheduler). These connections run that one prepared statement inline
-//! instead: a read of a committed row in WAL mode that never waits — busy
-//! timeout zero, and anything unusual falls back to the pool.
+//! SQLite: read on the request's own thread. Through sqlx every SQLite query
+//! is a round trip to that connection's worker thread; for a one-row
+//! primary-key read the two thread wake-ups cost far more than the read (perf
+//! showed over half of a cached list request in the scheduler). These
+//! connections run that one prepared statement inline instead: a read of a
+//! committed row in WAL mode that never waits — busy timeout zero, and
+//! anything unusual falls back to the pool.
+//!
+//! PostgreSQL: checks that arrive together share one query. A check joins
+//! only a query sent after it was asked, so it still sees every write
+//! acknowledged before the request began.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rusqlite::{Connection, OpenFlags};
 use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::PgPool;
+use tokio::sync::{mpsc, oneshot};
 
 use super::store::VERSION_SQL;
 
@@ -84,6 +90,77 @@ impl SqliteVersions {
     #[cfg(test)]
     fn idle(&self) -> usize {
         self.idle.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+}
+
+/// Version checks waiting for a PostgreSQL query: the user and where the
+/// answer goes.
+type Ask = (String, oneshot::Sender<Result<i64, String>>);
+
+/// Queries in flight at once; each carries every check queued before it.
+const PG_BATCHERS: usize = 2;
+/// Users per query at most.
+const PG_BATCH_MAX: usize = 256;
+
+const PG_BATCH_SQL: &str = "SELECT u, COALESCE(c.version, 0) FROM unnest($1::text[]) AS u \
+    LEFT JOIN task_counts c ON c.user_id = u";
+
+/// Coalesces PostgreSQL version checks (started on first use, on the pool it
+/// is given; the batchers end when this is dropped).
+#[derive(Default)]
+pub struct PgVersions {
+    asks: OnceLock<mpsc::UnboundedSender<Ask>>,
+}
+
+impl PgVersions {
+    pub async fn version(&self, pool: &PgPool, user_id: &str) -> Result<i64, sqlx::Error> {
+        let asks = self.asks.get_or_init(|| {
+            let (asks, queue) = mpsc::unbounded_channel();
+            let queue = Arc::new(tokio::sync::Mutex::new(queue));
+            for _ in 0..PG_BATCHERS {
+                tokio::spawn(batcher(pool.clone(), queue.clone()));
+            }
+            asks
+        });
+        let (answer, answered) = oneshot::channel();
+        let gone = || sqlx::Error::PoolClosed;
+        asks.send((user_id.to_owned(), answer)).map_err(|_| gone())?;
+        answered.await.map_err(|_| gone())?.map_err(sqlx::Error::Protocol)
+    }
+}
+
+/// Takes everything queued (waiting for the first), asks for all of it in
+/// one query, answers each; repeats until the sender is dropped.
+async fn batcher(pool: PgPool, queue: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Ask>>>) {
+    loop {
+        let batch = {
+            let mut queue = queue.lock().await;
+            let Some(first) = queue.recv().await else { return };
+            let mut batch = vec![first];
+            while batch.len() < PG_BATCH_MAX {
+                match queue.try_recv() {
+                    Ok(ask) => batch.push(ask),
+                    Err(_) => break,
+                }
+            }
+            batch
+        };
+        let mut users: Vec<&str> = batch.iter().map(|(user, _)| user.as_str()).collect();
+        users.sort_unstable();
+        users.dedup();
+        let rows: Result<Vec<(String, i64)>, sqlx::Error> =
+            sqlx::query_as(PG_BATCH_SQL).bind(&users).fetch_all(&pool).await;
+        for (user, answer) in batch {
+            let result = match &rows {
+                Ok(rows) => rows
+                    .iter()
+                    .find(|(u, _)| *u == user)
+                    .map(|(_, v)| *v)
+                    .ok_or_else(|| "version check: user missing from the answer".to_owned()),
+                Err(e) => Err(format!("version check: {e}")),
+            };
+            let _ = answer.send(result);
+        }
     }
 }
 
