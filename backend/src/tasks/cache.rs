@@ -73,25 +73,23 @@ impl ListCache {
         }
         let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let inner = &mut *guard;
-        let mut freed = 0;
         if let Some(entries) = inner.pages.get_mut(user_id) {
-            if let Some(at) = entries.iter().position(|(q, _)| q == query) {
-                if entries[at].1.version > page.version {
-                    // A slower request built an older page: keep the newer one.
-                    return;
-                }
-                freed = cost_of(user_id, &entries.swap_remove(at).1);
+            if entries.iter().any(|(q, p)| q == query && p.version > page.version) {
+                // A slower request built an older page: keep the newer one.
+                return;
             }
-            // Pages at an older version than this one can never answer again.
-            entries.retain(|(_, p)| {
-                let stale = p.version < page.version;
-                if stale {
+            // Out go this query's old page and every page at an older
+            // version (those can never answer again).
+            let mut freed = 0;
+            entries.retain(|(q, p)| {
+                let replaced = q == query || p.version < page.version;
+                if replaced {
                     freed += cost_of(user_id, p);
                 }
-                !stale
+                !replaced
             });
+            inner.bytes -= freed;
         }
-        inner.bytes -= freed;
         if inner.bytes + cost > self.budget {
             inner.pages.clear();
             inner.bytes = 0;
@@ -100,16 +98,14 @@ impl ListCache {
         inner.pages.entry(user_id.to_owned()).or_default().push((*query, page));
     }
 
-    pub fn bytes(&self) -> usize {
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner).bytes
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner).pages.values().map(Vec::len).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -173,7 +169,7 @@ mod tests {
             cache.put(&format!("user-{i:02}"), &query(0), page(1, &"x".repeat(1000)));
             assert!(cache.bytes() <= one * 10, "{} bytes after {i}", cache.bytes());
         }
-        assert!(!cache.is_empty() && cache.len() <= 10);
+        assert!(cache.len() > 0 && cache.len() <= 10);
         // Replacing a page accounts for the old one.
         let before = cache.bytes();
         cache.put("user-24", &query(0), page(2, &"x".repeat(1000)));

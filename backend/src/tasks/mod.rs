@@ -7,12 +7,14 @@ pub mod versions;
 
 use rocket::fairing::AdHoc;
 
+use crate::config::Settings;
+
 /// Mounts the task routes.
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Task API", |rocket| async {
-        let url: Option<String> = rocket.figment().extract_inner("databases.todo.url").ok();
+        let url = rocket.state::<Settings>().map(|s| s.database_url.as_str());
         let reads = VersionReads {
-            sqlite: url.as_deref().and_then(versions::SqliteVersions::for_url),
+            sqlite: url.and_then(versions::SqliteVersions::for_url),
             postgres: versions::PgVersions::default(),
         };
         rocket.manage(cache::ListCache::default()).manage(reads).mount("/api", routes::routes())

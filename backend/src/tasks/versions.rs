@@ -12,7 +12,7 @@
 //! only a query sent after it was asked, so it still sees every write
 //! acknowledged before the request began.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -45,10 +45,6 @@ impl SqliteVersions {
             return None;
         }
         Some(Self { path, idle: Mutex::default() })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// The user's version, or `None` if it could not be read here right now
@@ -174,8 +170,8 @@ mod tests {
         assert!(SqliteVersions::for_url("sqlite::memory:").is_none());
         assert!(SqliteVersions::for_url("sqlite://todo.db?mode=memory").is_none());
         let file = SqliteVersions::for_url("sqlite:///tmp/x/todo.db?mode=rwc").unwrap();
-        assert_eq!(file.path(), Path::new("/tmp/x/todo.db"));
-        assert_eq!(SqliteVersions::for_url("sqlite://data/todo.db").unwrap().path(), Path::new("data/todo.db"));
+        assert_eq!(file.path, PathBuf::from("/tmp/x/todo.db"));
+        assert_eq!(SqliteVersions::for_url("sqlite://data/todo.db").unwrap().path, PathBuf::from("data/todo.db"));
     }
 
     #[test]

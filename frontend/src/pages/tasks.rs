@@ -22,9 +22,11 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
-/// The filter chosen last time on this browser, if any.
-fn stored_filter() -> Option<String> {
-    storage()?.get_item(FILTER_KEY).ok()?
+/// The filter chosen last time on this browser, if any. (Builds that used
+/// gloo-storage stored it JSON-quoted, `"pending"`; those still read.)
+fn stored_filter() -> Option<StatusFilter> {
+    let stored = storage()?.get_item(FILTER_KEY).ok()??;
+    StatusFilter::parse(stored.trim_matches('"'))
 }
 
 fn remember_filter(filter: &str) {
@@ -166,7 +168,7 @@ fn TaskManager() -> Html {
     let api = use_api();
     let toasts = use_toasts();
     let list = use_reducer(TaskList::default);
-    let filter = use_state(|| stored_filter().and_then(|f| StatusFilter::parse(f.trim_matches('"'))).unwrap_or(StatusFilter::All));
+    let filter = use_state(|| stored_filter().unwrap_or(StatusFilter::All));
     let title = use_state(String::new);
     let details = use_state(String::new);
     let add_error = use_state(|| None::<String>);
