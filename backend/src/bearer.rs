@@ -263,7 +263,8 @@ impl LocalKeys {
     }
 
     async fn ring(&self, auth: &AuthState, db: &Db, force: bool) -> Option<Arc<KeyRing>> {
-        let public = match if force { auth.keys.reload_public_keys(db).await } else { auth.keys.public_keys(db).await } {
+        let public = match if force { auth.keys.reload_public_keys(db).await } else { auth.keys.public_keys(db).await }
+        {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!("local key store unavailable: {e}");
@@ -305,7 +306,9 @@ const MAX_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 pub fn max_age(cache_control: Option<&str>) -> Option<Duration> {
     cache_control?.split(',').find_map(|part| {
         let (k, v) = part.trim().split_once('=')?;
-        k.trim().eq_ignore_ascii_case("max-age").then(|| v.trim().trim_matches('"').parse().ok().map(Duration::from_secs))?
+        k.trim()
+            .eq_ignore_ascii_case("max-age")
+            .then(|| v.trim().trim_matches('"').parse().ok().map(Duration::from_secs))?
     })
 }
 
@@ -400,7 +403,10 @@ pub struct BearerState {
 impl BearerState {
     pub fn from_settings(settings: &crate::config::Settings) -> Self {
         let source = match &settings.jwks_url {
-            Some(url) => KeySource::Remote(RemoteJwks::new(url.clone(), Duration::from_secs(settings.jwks_refetch_cooldown_secs))),
+            Some(url) => KeySource::Remote(RemoteJwks::new(
+                url.clone(),
+                Duration::from_secs(settings.jwks_refetch_cooldown_secs),
+            )),
             None => KeySource::Local(LocalKeys::default()),
         };
         let expect = Expectations {
@@ -464,7 +470,10 @@ impl<'r> FromRequest<'r> for Owner {
         };
         match req.uri().path().segments().get(1) {
             Some(path_user) if path_user == user_id => Outcome::Success(Owner { user_id }),
-            _ => guard_error(req, ApiError::new(Status::Forbidden, codes::FORBIDDEN, "You do not have access to this user's tasks")),
+            _ => guard_error(
+                req,
+                ApiError::new(Status::Forbidden, codes::FORBIDDEN, "You do not have access to this user's tasks"),
+            ),
         }
     }
 }
@@ -480,7 +489,10 @@ mod tests {
         assert_eq!(bearer_token(None), Err(Rejection::Missing));
         assert_eq!(bearer_token(Some("Basic abc")), Err(Rejection::NotBearer));
         assert_eq!(bearer_token(Some("Bearer ")), Err(Rejection::Missing));
-        assert_eq!(bearer_token(Some(&format!("Bearer {}", "a".repeat(MAX_TOKEN_BYTES + 1)))), Err(Rejection::TooLarge));
+        assert_eq!(
+            bearer_token(Some(&format!("Bearer {}", "a".repeat(MAX_TOKEN_BYTES + 1)))),
+            Err(Rejection::TooLarge)
+        );
     }
 
     #[test]
@@ -502,7 +514,12 @@ mod tests {
         let cache = VerifiedTokens::default();
         for i in 0..VERIFIED_CACHE_MAX {
             // half of them expired by `now`
-            cache.insert(&format!("t{i}"), &ring, &Verified { sub: "u".into(), exp: if i % 2 == 0 { 10 } else { 5_000 } }, 100);
+            cache.insert(
+                &format!("t{i}"),
+                &ring,
+                &Verified { sub: "u".into(), exp: if i % 2 == 0 { 10 } else { 5_000 } },
+                100,
+            );
         }
         assert_eq!(cache.len(), VERIFIED_CACHE_MAX);
         cache.insert("one-more", &ring, &Verified { sub: "u".into(), exp: 5_000 }, 100);
@@ -519,11 +536,15 @@ mod tests {
     #[test]
     fn jwk_algorithms_follow_alg_and_key_type() {
         let jwk = |v: serde_json::Value| serde_json::from_value::<Jwk>(v).unwrap();
-        let ed = jwk(serde_json::json!({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"a"}));
+        let ed = jwk(
+            serde_json::json!({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"a"}),
+        );
         assert_eq!(algorithms_for(&ed), [Algorithm::EdDSA]);
         let hmac = jwk(serde_json::json!({"kty":"oct","k":"c2VjcmV0","kid":"h","alg":"HS256"}));
         assert!(algorithms_for(&hmac).is_empty());
-        let lying = jwk(serde_json::json!({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"l","alg":"RS256"}));
+        let lying = jwk(
+            serde_json::json!({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"l","alg":"RS256"}),
+        );
         assert!(algorithms_for(&lying).is_empty(), "an alg that does not fit the key type is refused");
     }
 }

@@ -52,7 +52,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8], shape_status: Status) -> Re
                 ApiError::new(shape_status, codes::VALIDATION_ERROR, format!("Invalid request body: {e}"))
             }
             Category::Data => {
-                let syntax = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).err().map(|e| e.to_string()).unwrap_or_default();
+                let syntax = serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+                    .err()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
                 ApiError::new(Status::BadRequest, codes::BAD_REQUEST, format!("Malformed JSON: {syntax}"))
             }
             Category::Eof if bytes.iter().all(u8::is_ascii_whitespace) => {
@@ -87,7 +90,12 @@ impl<'r, T: DeserializeOwned + Send, S: ShapeStatus + Send> FromData<'r> for Jso
                 );
                 return fail_data(req, err);
             }
-            Err(e) => return fail_data(req, ApiError::bad_request(codes::BAD_REQUEST, format!("Could not read the body: {e}"))),
+            Err(e) => {
+                return fail_data(
+                    req,
+                    ApiError::bad_request(codes::BAD_REQUEST, format!("Could not read the body: {e}")),
+                )
+            }
         };
         match parse_json(&bytes, S::STATUS) {
             Ok(value) => data::Outcome::Success(JsonBody(value, PhantomData)),

@@ -130,11 +130,7 @@ impl StringOrList {
             StringOrList::One(s) => s.split(',').map(str::to_owned).collect(),
             StringOrList::Many(v) => v,
         };
-        items
-            .into_iter()
-            .map(|s| s.trim().trim_end_matches('/').to_owned())
-            .filter(|s| !s.is_empty())
-            .collect()
+        items.into_iter().map(|s| s.trim().trim_end_matches('/').to_owned()).filter(|s| !s.is_empty()).collect()
     }
 }
 
@@ -144,9 +140,7 @@ const DEFAULT_ORIGINS: &str = "http://localhost:3000,http://localhost:8000,http:
 
 impl Settings {
     pub fn from_figment(figment: &Figment) -> Result<Self, ConfigError> {
-        let raw: Raw = figment
-            .extract()
-            .map_err(|e| ConfigError(format!("invalid configuration: {e}")))?;
+        let raw: Raw = figment.extract().map_err(|e| ConfigError(format!("invalid configuration: {e}")))?;
         let database_url = non_empty(raw.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
         let engine = Engine::from_url(&database_url)?;
         let base_url = non_empty(raw.better_auth_url).unwrap_or_else(|| DEFAULT_BASE_URL.into());
@@ -186,7 +180,9 @@ impl Settings {
             .map(StringOrList::into_vec)
             .unwrap_or_default()
             .iter()
-            .map(|p| p.parse::<IpAddr>().map_err(|_| ConfigError(format!("TRUSTED_PROXIES: `{p}` is not an IP address"))))
+            .map(|p| {
+                p.parse::<IpAddr>().map_err(|_| ConfigError(format!("TRUSTED_PROXIES: `{p}` is not an IP address")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let positive = |v: Option<i64>, default: i64, name: &str| match v {
             None => Ok(default),

@@ -89,7 +89,11 @@ fn preflight(_path: std::path::PathBuf, check: PreflightCheck) -> Result<Status,
     if check.0 {
         Ok(Status::NoContent)
     } else {
-        Err(ApiError::new(Status::Forbidden, shared::error::codes::FORBIDDEN, "CORS preflight refused for this origin or method"))
+        Err(ApiError::new(
+            Status::Forbidden,
+            shared::error::codes::FORBIDDEN,
+            "CORS preflight refused for this origin or method",
+        ))
     }
 }
 

@@ -241,7 +241,10 @@ pub async fn run_migrations(db: &Db) -> Result<usize, sqlx::Error> {
 
 /// Commits on success, rolls back on failure; a connection whose transaction
 /// state is unknown is closed instead of going back to the pool.
-pub async fn finish<C, T>(mut conn: sqlx::pool::PoolConnection<C>, result: Result<T, sqlx::Error>) -> Result<T, sqlx::Error>
+pub async fn finish<C, T>(
+    mut conn: sqlx::pool::PoolConnection<C>,
+    result: Result<T, sqlx::Error>,
+) -> Result<T, sqlx::Error>
 where
     C: sqlx::Database,
     for<'c> &'c mut C::Connection: Executor<'c, Database = C>,
@@ -265,11 +268,8 @@ where
 /// SQLite trigger's `BEGIN … END`. Migrations must not put `;` or `--`
 /// inside string literals.
 fn statements(sql: &str) -> Vec<String> {
-    let without_comments: String = sql
-        .lines()
-        .map(|l| l.split("--").next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let without_comments: String =
+        sql.lines().map(|l| l.split("--").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
     let mut out = Vec::new();
     let mut current = String::new();
     for piece in without_comments.split_inclusive(';') {
@@ -316,9 +316,15 @@ pub fn iso8601(ms: i64) -> String {
     let (secs, millis) = (ms_of_day / 1000, ms_of_day % 1000);
     let (hour, minute, second) = (secs / 3600, secs / 60 % 60, secs % 60);
     let mut out = String::with_capacity(24);
-    for (value, width, after) in
-        [(year, 4, '-'), (month, 2, '-'), (day, 2, 'T'), (hour, 2, ':'), (minute, 2, ':'), (second, 2, '.'), (millis, 3, 'Z')]
-    {
+    for (value, width, after) in [
+        (year, 4, '-'),
+        (month, 2, '-'),
+        (day, 2, 'T'),
+        (hour, 2, ':'),
+        (minute, 2, ':'),
+        (second, 2, '.'),
+        (millis, 3, 'Z'),
+    ] {
         let mut digits = [b'0'; 4];
         let mut v = value;
         for d in digits[..width].iter_mut().rev() {
@@ -375,12 +381,16 @@ mod tests {
 
     #[test]
     fn the_hand_written_format_agrees_with_the_time_crate() {
-        let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+        let format =
+            time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
         // Steps of a prime number of milliseconds from 0000 to 9999 (and a dense patch near now).
         let far = (-62_167_219_200_000i64..253_402_300_799_999).step_by(7_919_000_003);
         let near = (1_700_000_000_000i64..1_700_000_000_000 + 400 * 86_400_000).step_by(86_399_997);
         for ms in far.chain(near) {
-            let expected = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap().format(&format).unwrap();
+            let expected = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+                .unwrap()
+                .format(&format)
+                .unwrap();
             assert_eq!(iso8601(ms), expected, "{ms}");
         }
     }
@@ -395,7 +405,9 @@ mod tests {
 
     #[test]
     fn statements_are_split_and_comments_dropped() {
-        let s = statements("-- a comment; with a semicolon\nCREATE TABLE a (x INT);\n\nCREATE INDEX i ON a (x); -- trailing\n");
+        let s = statements(
+            "-- a comment; with a semicolon\nCREATE TABLE a (x INT);\n\nCREATE INDEX i ON a (x); -- trailing\n",
+        );
         assert_eq!(s, ["CREATE TABLE a (x INT)", "CREATE INDEX i ON a (x)"]);
     }
 
@@ -404,7 +416,10 @@ mod tests {
         let sqlite = "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  UPDATE b SET n = n + 1;\n  UPDATE c SET n = 0;\nEND;\nCREATE INDEX i ON a (x);";
         assert_eq!(
             statements(sqlite),
-            ["CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  UPDATE b SET n = n + 1;\n  UPDATE c SET n = 0;\nEND", "CREATE INDEX i ON a (x)"]
+            [
+                "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  UPDATE b SET n = n + 1;\n  UPDATE c SET n = 0;\nEND",
+                "CREATE INDEX i ON a (x)"
+            ]
         );
         let pg = "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN NEW;\nEND\n$$;\nCREATE TRIGGER g AFTER INSERT ON a FOR EACH ROW EXECUTE FUNCTION f();";
         let split = statements(pg);

@@ -95,7 +95,10 @@ const DOCS_CSS: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;ma
 #[get("/docs")]
 fn docs() -> WithHeaders<(ContentType, String)> {
     // No scripts at all; its one inline style allowed by hash.
-    let policy = format!("default-src 'none'; style-src {}; frame-ancestors 'none'; base-uri 'none'", security::sha256_source(DOCS_CSS));
+    let policy = format!(
+        "default-src 'none'; style-src {}; frame-ancestors 'none'; base-uri 'none'",
+        security::sha256_source(DOCS_CSS)
+    );
     WithHeaders((ContentType::HTML, docs_html()), vec![Header::new("Content-Security-Policy", policy)])
 }
 

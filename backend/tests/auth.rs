@@ -19,7 +19,10 @@ async fn sign_up_signs_in_and_sets_a_hardened_cookie() {
     let app = spawn_app().await;
 
     let res = app
-        .post_json("/api/auth/sign-up/email", json!({"name": " Ada ", "email": "  Ada@Example.COM ", "password": PASSWORD}))
+        .post_json(
+            "/api/auth/sign-up/email",
+            json!({"name": " Ada ", "email": "  Ada@Example.COM ", "password": PASSWORD}),
+        )
         .await;
 
     assert_eq!(res.status(), Status::Ok);
@@ -57,7 +60,10 @@ async fn duplicate_email_is_422_whatever_its_case() {
     let user = app.sign_up().await;
 
     let res = app
-        .post_json("/api/auth/sign-up/email", json!({"name": "B", "email": user.email.to_uppercase(), "password": PASSWORD}))
+        .post_json(
+            "/api/auth/sign-up/email",
+            json!({"name": "B", "email": user.email.to_uppercase(), "password": PASSWORD}),
+        )
         .await;
 
     assert_eq!(res.status(), Status::UnprocessableEntity);
@@ -69,11 +75,19 @@ async fn sign_up_rejects_bad_input_with_better_auth_codes() {
     let app = spawn_app().await;
     let cases = [
         (json!({"name": "A", "email": "a@example.com", "password": "short"}), Status::BadRequest, "PASSWORD_TOO_SHORT"),
-        (json!({"name": "A", "email": "a@example.com", "password": "x".repeat(129)}), Status::BadRequest, "PASSWORD_TOO_LONG"),
+        (
+            json!({"name": "A", "email": "a@example.com", "password": "x".repeat(129)}),
+            Status::BadRequest,
+            "PASSWORD_TOO_LONG",
+        ),
         (json!({"name": "A", "email": "not-an-email", "password": PASSWORD}), Status::BadRequest, "INVALID_EMAIL"),
         (json!({"name": "A", "password": PASSWORD}), Status::BadRequest, "VALIDATION_ERROR"),
         (json!({"name": "  ", "email": "a@example.com", "password": PASSWORD}), Status::BadRequest, "VALIDATION_ERROR"),
-        (json!({"name": "A", "email": "a@example.com", "password": PASSWORD, "callbackURL": "https://evil.example/"}), Status::Forbidden, "INVALID_CALLBACKURL"),
+        (
+            json!({"name": "A", "email": "a@example.com", "password": PASSWORD, "callbackURL": "https://evil.example/"}),
+            Status::Forbidden,
+            "INVALID_CALLBACKURL",
+        ),
     ];
     for (body, status, code) in cases {
         let res = app.post_json("/api/auth/sign-up/email", body.clone()).await;
@@ -104,7 +118,9 @@ async fn sign_in_works_with_any_email_case_and_returns_better_auth_shape() {
     let app = spawn_app().await;
     let user = app.sign_up().await;
 
-    let res = app.post_json("/api/auth/sign-in/email", json!({"email": user.email.to_uppercase(), "password": PASSWORD})).await;
+    let res = app
+        .post_json("/api/auth/sign-in/email", json!({"email": user.email.to_uppercase(), "password": PASSWORD}))
+        .await;
 
     assert_eq!(res.status(), Status::Ok);
     assert!(set_session_cookie(&res).is_some());
@@ -119,10 +135,12 @@ async fn unknown_email_and_wrong_password_get_the_same_answer() {
     let app = spawn_app().await;
     let user = app.sign_up().await;
 
-    let wrong = app.post_json("/api/auth/sign-in/email", json!({"email": user.email, "password": "wrong password"})).await;
+    let wrong =
+        app.post_json("/api/auth/sign-in/email", json!({"email": user.email, "password": "wrong password"})).await;
     let (wrong_status, wrong_cookie) = (wrong.status(), set_session_cookie(&wrong));
     let wrong_body = json_body(wrong).await;
-    let unknown = app.post_json("/api/auth/sign-in/email", json!({"email": "nobody@example.com", "password": PASSWORD})).await;
+    let unknown =
+        app.post_json("/api/auth/sign-in/email", json!({"email": "nobody@example.com", "password": PASSWORD})).await;
     let unknown_status = unknown.status();
     let unknown_body = json_body(unknown).await;
 
@@ -289,7 +307,11 @@ async fn remember_me_false_gives_a_browser_session_cookie_and_a_one_day_session(
     let cookie = res.cookies().get(COOKIE).expect("cookie").clone();
     assert_eq!(cookie.max_age(), None, "no Max-Age: gone when the browser closes");
     let session = json_body(app.get_with_cookie("/api/auth/get-session", cookie.value()).await).await;
-    let expires = time::OffsetDateTime::parse(session["session"]["expiresAt"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    let expires = time::OffsetDateTime::parse(
+        session["session"]["expiresAt"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
     let hours = (expires - time::OffsetDateTime::now_utc()).whole_hours();
     assert!((23..=24).contains(&hours), "expires in {hours}h");
 }
@@ -301,21 +323,42 @@ async fn sessions_slide_after_a_day_and_expired_ones_are_gone() {
     let pool = app.db.pool().await;
 
     // Make the session look two days old: expiry now + 5 days.
-    backend::on_db!(&pool, |p| sqlx::query("UPDATE session SET expires_at = $1 WHERE user_id = $2").bind(now_ms() + 5 * DAY_MS).bind(&user.user_id).execute(p).await.map(|_| ())).unwrap();
+    backend::on_db!(&pool, |p| sqlx::query("UPDATE session SET expires_at = $1 WHERE user_id = $2")
+        .bind(now_ms() + 5 * DAY_MS)
+        .bind(&user.user_id)
+        .execute(p)
+        .await
+        .map(|_| ()))
+    .unwrap();
     let res = app.get_with_cookie("/api/auth/get-session", &user.cookie).await;
     let refreshed = res.cookies().get(COOKIE).map(|c| c.max_age());
     assert_eq!(refreshed, Some(Some(rocket::time::Duration::days(7))), "cookie re-issued");
-    let (expires_at,): (i64,) = backend::on_db!(&pool, |p| sqlx::query_as("SELECT expires_at FROM session WHERE user_id = $1").bind(&user.user_id).fetch_one(p).await).unwrap();
+    let (expires_at,): (i64,) =
+        backend::on_db!(&pool, |p| sqlx::query_as("SELECT expires_at FROM session WHERE user_id = $1")
+            .bind(&user.user_id)
+            .fetch_one(p)
+            .await)
+        .unwrap();
     assert!(expires_at > now_ms() + 6 * DAY_MS, "row extended to 7 days");
 
     // A fresh session is not rewritten on every request.
     let res = app.get_with_cookie("/api/auth/get-session", &user.cookie).await;
     assert!(res.cookies().get(COOKIE).is_none());
 
-    backend::on_db!(&pool, |p| sqlx::query("UPDATE session SET expires_at = $1 WHERE user_id = $2").bind(now_ms() - 1000).bind(&user.user_id).execute(p).await.map(|_| ())).unwrap();
+    backend::on_db!(&pool, |p| sqlx::query("UPDATE session SET expires_at = $1 WHERE user_id = $2")
+        .bind(now_ms() - 1000)
+        .bind(&user.user_id)
+        .execute(p)
+        .await
+        .map(|_| ()))
+    .unwrap();
     let res = app.get_with_cookie("/api/auth/get-session", &user.cookie).await;
     assert_eq!(json_body(res).await, serde_json::Value::Null);
-    let (left,): (i64,) = backend::on_db!(&pool, |p| sqlx::query_as("SELECT COUNT(*) FROM session WHERE user_id = $1").bind(&user.user_id).fetch_one(p).await).unwrap();
+    let (left,): (i64,) = backend::on_db!(&pool, |p| sqlx::query_as("SELECT COUNT(*) FROM session WHERE user_id = $1")
+        .bind(&user.user_id)
+        .fetch_one(p)
+        .await)
+    .unwrap();
     assert_eq!(left, 0, "expired session deleted");
 }
 
@@ -326,8 +369,18 @@ async fn only_a_hash_of_the_session_token_is_stored() {
     let token = user.cookie.rsplit_once('.').unwrap().0.to_owned();
     let pool = app.db.pool().await;
 
-    let (stored,): (String,) = backend::on_db!(&pool, |p| sqlx::query_as("SELECT token_hash FROM session WHERE user_id = $1").bind(&user.user_id).fetch_one(p).await).unwrap();
-    let (password,): (String,) = backend::on_db!(&pool, |p| sqlx::query_as("SELECT password FROM account WHERE user_id = $1").bind(&user.user_id).fetch_one(p).await).unwrap();
+    let (stored,): (String,) =
+        backend::on_db!(&pool, |p| sqlx::query_as("SELECT token_hash FROM session WHERE user_id = $1")
+            .bind(&user.user_id)
+            .fetch_one(p)
+            .await)
+        .unwrap();
+    let (password,): (String,) =
+        backend::on_db!(&pool, |p| sqlx::query_as("SELECT password FROM account WHERE user_id = $1")
+            .bind(&user.user_id)
+            .fetch_one(p)
+            .await)
+        .unwrap();
 
     assert_ne!(stored, token);
     assert!(!stored.contains(&token));
@@ -348,7 +401,9 @@ async fn sign_in_is_rate_limited_per_client_with_retry_after() {
     let retry: u64 = res.headers().get_one("Retry-After").expect("Retry-After").parse().unwrap();
     assert!((1..=10).contains(&retry));
     assert_eq!(json_body(res).await["code"], "TOO_MANY_REQUESTS");
-    let other_path = app.post_json("/api/auth/sign-up/email", json!({"name": "A", "email": "a@example.com", "password": PASSWORD})).await;
+    let other_path = app
+        .post_json("/api/auth/sign-up/email", json!({"name": "A", "email": "a@example.com", "password": PASSWORD}))
+        .await;
     assert_eq!(other_path.status(), Status::Ok, "limits are per path");
 }
 
@@ -359,7 +414,12 @@ async fn rotated_keys_keep_old_tokens_verifying_through_the_grace_period() {
     let old_token = first.jwt(&user).await;
     // Age the key past its rotation interval, then start another replica.
     let pool = first.db.pool().await;
-    backend::on_db!(&pool, |p| sqlx::query("UPDATE jwks SET created_at = created_at - $1").bind(3601 * 1000_i64).execute(p).await.map(|_| ())).unwrap();
+    backend::on_db!(&pool, |p| sqlx::query("UPDATE jwks SET created_at = created_at - $1")
+        .bind(3601 * 1000_i64)
+        .execute(p)
+        .await
+        .map(|_| ()))
+    .unwrap();
 
     let second = app().set("jwks_rotation_interval", 3600).spawn_on(first.db.clone()).await;
     let new_token = second.jwt(&user).await;
@@ -372,8 +432,15 @@ async fn rotated_keys_keep_old_tokens_verifying_through_the_grace_period() {
     assert!(verify(&new_token, &jwks).is_ok());
 
     // Past the grace period the old key is gone.
-    backend::on_db!(&pool, |p| sqlx::query("UPDATE jwks SET created_at = created_at - $1 WHERE id = $2").bind(2 * 24 * 3600 * 1000_i64).bind(kid(&old_token)).execute(p).await.map(|_| ())).unwrap();
-    let third = app().set("jwks_rotation_interval", 3600).set("jwks_grace_period", 3600).spawn_on(first.db.clone()).await;
+    backend::on_db!(&pool, |p| sqlx::query("UPDATE jwks SET created_at = created_at - $1 WHERE id = $2")
+        .bind(2 * 24 * 3600 * 1000_i64)
+        .bind(kid(&old_token))
+        .execute(p)
+        .await
+        .map(|_| ()))
+    .unwrap();
+    let third =
+        app().set("jwks_rotation_interval", 3600).set("jwks_grace_period", 3600).spawn_on(first.db.clone()).await;
     assert_eq!(third.jwks().await.keys.len(), 1);
 }
 
@@ -400,7 +467,11 @@ async fn changing_the_secret_keeps_the_service_working() {
     let new_secret = "a-brand-new-secret-that-is-long-enough";
 
     // Rotated properly: the old secret listed as previous. Cookies and keys still work.
-    let rotated = app().set("better_auth_secret", new_secret).set("better_auth_previous_secrets", TEST_SECRET).spawn_on(first.db.clone()).await;
+    let rotated = app()
+        .set("better_auth_secret", new_secret)
+        .set("better_auth_previous_secrets", TEST_SECRET)
+        .spawn_on(first.db.clone())
+        .await;
     let res = rotated.get_with_cookie("/api/auth/get-session", &user.cookie).await;
     assert_ne!(json_body(res).await, serde_json::Value::Null, "old cookies stay valid");
     assert_eq!(rotated.jwks().await.keys.len(), 1, "the old key still decrypts: no new key");

@@ -19,7 +19,9 @@ async fn a_hundred_wrong_passwords_get_exactly_the_allowed_tries() {
     let user = app.sign_up().await;
     let mut statuses = Vec::new();
     for n in 0..100 {
-        let res = app.post_json("/api/auth/sign-in/email", json!({"email": user.email, "password": format!("guess-{n:03}")})).await;
+        let res = app
+            .post_json("/api/auth/sign-in/email", json!({"email": user.email, "password": format!("guess-{n:03}")}))
+            .await;
         statuses.push(res.status().code);
     }
     let tried = statuses.iter().filter(|s| **s == 401).count();

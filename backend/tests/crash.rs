@@ -40,7 +40,8 @@ fn write_until_gone(port: u16, writer: &ProcessUser, n: usize, acked_total: &Ato
         acked.insert(id, (title.clone(), 0));
         acked_total.fetch_add(1, Ordering::Relaxed);
         let renamed = format!("{title} v1");
-        let Ok(updated) = http_with(port, "PATCH", &format!("{path}/{id}"), &headers, &json!({"title": renamed}).to_string())
+        let Ok(updated) =
+            http_with(port, "PATCH", &format!("{path}/{id}"), &headers, &json!({"title": renamed}).to_string())
         else {
             break;
         };
@@ -85,7 +86,14 @@ fn every_acknowledged_write_survives_sigkill() {
     let (mut creates, mut updates, mut found) = (0, 0, 0);
     for (writer, acked) in writers.iter().zip(&acked) {
         let auth = format!("Bearer {}", writer.jwt);
-        let list = http_with(restarted.port, "GET", &format!("/api/{}/tasks?limit=500", writer.id), &[("Authorization", &auth)], "").unwrap();
+        let list = http_with(
+            restarted.port,
+            "GET",
+            &format!("/api/{}/tasks?limit=500", writer.id),
+            &[("Authorization", &auth)],
+            "",
+        )
+        .unwrap();
         assert_eq!(list.status, 200, "{}", list.body);
         let stored: HashMap<i64, String> = list
             .json()

@@ -28,7 +28,9 @@ async fn unknown_email_and_wrong_password_look_and_take_the_same() {
         let order: [usize; 2] = if n % 2 == 0 { [0, 1] } else { [1, 0] };
         for i in order {
             let started = Instant::now();
-            let res = app.post_json("/api/auth/sign-in/email", json!({"email": pair[i].0, "password": "not-the-password"})).await;
+            let res = app
+                .post_json("/api/auth/sign-in/email", json!({"email": pair[i].0, "password": "not-the-password"}))
+                .await;
             let status = res.status();
             let body = json_body(res).await;
             pair[i].1 = started.elapsed().as_secs_f64();
@@ -47,5 +49,8 @@ async fn unknown_email_and_wrong_password_look_and_take_the_same() {
         w * 1e3,
         u / w
     );
-    assert!((0.9..=1.1).contains(&paired), "timing tells them apart: median paired ratio {paired:.3} (unknown {u:.4} s, wrong {w:.4} s)");
+    assert!(
+        (0.9..=1.1).contains(&paired),
+        "timing tells them apart: median paired ratio {paired:.3} (unknown {u:.4} s, wrong {w:.4} s)"
+    );
 }

@@ -133,11 +133,9 @@ async fn migrations_are_idempotent_across_restarts() {
 
 #[rocket::async_test]
 async fn unreachable_database_fails_start_up_instead_of_serving_errors() {
-    let figment = common::figment().merge(rocket::figment::providers::Serialized::global(
-        "database_url",
-        "postgres://nobody@127.0.0.1:1/none",
-    ))
-    .merge(rocket::figment::providers::Serialized::global("databases.todo.connect_timeout", 1));
+    let figment = common::figment()
+        .merge(rocket::figment::providers::Serialized::global("database_url", "postgres://nobody@127.0.0.1:1/none"))
+        .merge(rocket::figment::providers::Serialized::global("databases.todo.connect_timeout", 1));
     let rocket = backend::rocket_from(figment).unwrap();
 
     let err = rocket::local::asynchronous::Client::untracked(rocket).await.err().expect("ignite must fail");
@@ -187,7 +185,12 @@ async fn cors_refuses_unlisted_origins_and_exposes_headers_to_listed_ones() {
 
 #[rocket::async_test]
 async fn same_origin_requests_pass_cors_whatever_cors_origins_says() {
-    let app = app().with_spa().set("cors_origins", "https://spa.example").set("better_auth_url", "https://todo.example").spawn().await;
+    let app = app()
+        .with_spa()
+        .set("cors_origins", "https://spa.example")
+        .set("better_auth_url", "https://todo.example")
+        .spawn()
+        .await;
 
     let res = app.client.get("/api/health").header(Header::new("Origin", "https://todo.example")).dispatch().await;
 
@@ -205,7 +208,11 @@ async fn the_spa_page_allows_only_its_own_scripts_and_cannot_be_framed() {
     let app = spawn_app().await;
     // What Trunk writes: an inline module that starts the wasm bundle.
     let loader = "import init from '/frontend-1234.js';\ninit('/frontend-1234_bg.wasm');";
-    std::fs::write(app.dist.path().join("index.html"), format!("<!doctype html><script type=\"module\">{loader}</script>{INDEX_MARKER}")).unwrap();
+    std::fs::write(
+        app.dist.path().join("index.html"),
+        format!("<!doctype html><script type=\"module\">{loader}</script>{INDEX_MARKER}"),
+    )
+    .unwrap();
 
     for path in ["/", "/tasks", "/index.html"] {
         let res = app.client.get(path).dispatch().await;

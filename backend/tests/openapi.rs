@@ -33,7 +33,11 @@ async fn the_spec_lists_exactly_the_api_routes_rocket_serves() {
         .client
         .rocket()
         .routes()
-        .filter(|r| r.uri.path().starts_with("/api/") && !r.uri.path().contains("openapi.json") && !r.uri.path().ends_with("/docs"))
+        .filter(|r| {
+            r.uri.path().starts_with("/api/")
+                && !r.uri.path().contains("openapi.json")
+                && !r.uri.path().ends_with("/docs")
+        })
         .filter(|r| r.method != rocket::http::Method::Options) // CORS preflight plumbing
         .map(|r| (r.method.as_str().to_lowercase(), openapi_path(&r.uri.to_string())))
         .collect();

@@ -89,11 +89,8 @@ proptest! {
 /// A request body for `POST /tasks`: mostly the right shape with hostile
 /// values, sometimes extra fields, wrong types, or not JSON at all.
 fn create_body() -> impl Strategy<Value = String> {
-    let title = prop_oneof![
-        "[ \\t\\n]{0,3}[a-zA-Z0-9 🦀\"\\\\<>]{0,12}[ \\t]{0,2}",
-        "[a-z]{195,205}",
-        Just(String::new()),
-    ];
+    let title =
+        prop_oneof!["[ \\t\\n]{0,3}[a-zA-Z0-9 🦀\"\\\\<>]{0,12}[ \\t]{0,2}", "[a-z]{195,205}", Just(String::new()),];
     let description = proptest::option::of(prop_oneof!["[ -~]{0,20}", "[a-z]{1999,2001}"]);
     let shaped = (title, description, proptest::option::of("[a-z_]{1,8}")).prop_map(|(title, description, extra)| {
         let mut body = json!({"title": title});
@@ -150,12 +147,17 @@ fn arbitrary_task_bodies_get_the_documented_answer_and_never_a_5xx() {
     let seen = std::cell::RefCell::new(std::collections::BTreeMap::new());
     runner
         .run(&create_body(), |body| {
-            let reply = rt.block_on(app.client.post(path.clone()).header(rocket::http::ContentType::JSON)
-                .header(rocket::http::Header::new("Authorization", format!("Bearer {token}")))
-                .body(body.clone())
-                .dispatch());
+            let reply = rt.block_on(
+                app.client
+                    .post(path.clone())
+                    .header(rocket::http::ContentType::JSON)
+                    .header(rocket::http::Header::new("Authorization", format!("Bearer {token}")))
+                    .body(body.clone())
+                    .dispatch(),
+            );
             let status = reply.status().code;
-            let json: Value = rt.block_on(reply.into_string()).and_then(|b| serde_json::from_str(&b).ok()).unwrap_or(Value::Null);
+            let json: Value =
+                rt.block_on(reply.into_string()).and_then(|b| serde_json::from_str(&b).ok()).unwrap_or(Value::Null);
             *seen.borrow_mut().entry(status).or_insert(0) += 1;
             prop_assert_eq!(status, expected_status(&body), "body {} answered {}", body, json);
             if status == 201 {

@@ -97,11 +97,21 @@ fn two_replicas_share_users_sessions_keys_and_tasks() {
     assert_eq!(on_a.status, 200, "A verifies it too: {}", on_a.body);
     for port in [a.port, b.port] {
         let kids = jwks_kids(port);
-        assert!(kids.contains(&kid(&rotated)) && kids.contains(&kid(&jwt_a)), "new and retired key published: {kids:?}");
+        assert!(
+            kids.contains(&kid(&rotated)) && kids.contains(&kid(&jwt_a)),
+            "new and retired key published: {kids:?}"
+        );
     }
 
     // Sign-out on A ends the session on B.
-    let out = http_with(a.port, "POST", "/api/auth/sign-out", &[("Cookie", &cookie), ("Origin", "http://localhost:8000")], "{}").unwrap();
+    let out = http_with(
+        a.port,
+        "POST",
+        "/api/auth/sign-out",
+        &[("Cookie", &cookie), ("Origin", "http://localhost:8000")],
+        "{}",
+    )
+    .unwrap();
     assert_eq!(out.status, 200, "{}", out.body);
     let session_on_b = http_with(b.port, "GET", "/api/auth/get-session", &[("Cookie", &cookie)], "").unwrap();
     assert_eq!(session_on_b.body.trim(), "null");

@@ -72,7 +72,8 @@ async fn scenario_4_the_full_flow_create_list_update_toggle_delete() {
     let ada = user(&app).await;
     let path = tasks_path(&ada);
 
-    let created = call(&app, Method::Post, &path, &ada, Some(json!({"title": "  Buy milk  ", "description": "2 litres"}))).await;
+    let created =
+        call(&app, Method::Post, &path, &ada, Some(json!({"title": "  Buy milk  ", "description": "2 litres"}))).await;
     assert_eq!(created.status, Status::Created);
     let task = created.json();
     assert_eq!(created.header("Location"), Some(format!("{path}/{}", task["id"]).as_str()));
@@ -92,7 +93,14 @@ async fn scenario_4_the_full_flow_create_list_update_toggle_delete() {
     let got = call(&app, Method::Get, &item, &ada, None).await;
     assert_eq!(got.json(), task);
 
-    let put = call(&app, Method::Put, &item, &ada, Some(json!({"title": "Buy oat milk", "description": "", "completed": true}))).await;
+    let put = call(
+        &app,
+        Method::Put,
+        &item,
+        &ada,
+        Some(json!({"title": "Buy oat milk", "description": "", "completed": true})),
+    )
+    .await;
     assert_eq!(put.status, Status::Ok);
     assert_eq!((put.json()["title"].clone(), put.json()["completed"].clone()), (json!("Buy oat milk"), json!(true)));
 
@@ -125,7 +133,9 @@ async fn filters_sorting_and_pagination() {
     for id in &ids[..2] {
         call(&app, Method::Patch, &format!("{path}/{id}/complete"), &ada, None).await;
     }
-    let titles = |r: &Reply| r.json().as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let titles = |r: &Reply| {
+        r.json().as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
 
     let newest_first = call(&app, Method::Get, &path, &ada, None).await;
     assert_eq!(titles(&newest_first), ["d", "e", "a", "c", "b"], "default: -created_at");
@@ -150,7 +160,9 @@ async fn out_of_range_query_values_are_422() {
     let app = spawn_app().await;
     let ada = user(&app).await;
 
-    for query in ["limit=0", "limit=501", "limit=x", "offset=-1", "status=foo", "sort=foo", "sort=id%3BDROP%20TABLE%20tasks"] {
+    for query in
+        ["limit=0", "limit=501", "limit=x", "offset=-1", "status=foo", "sort=foo", "sort=id%3BDROP%20TABLE%20tasks"]
+    {
         let reply = call(&app, Method::Get, &format!("{}?{query}", tasks_path(&ada)), &ada, None).await;
         assert_eq!(reply.status, Status::UnprocessableEntity, "{query}");
         assert_eq!(reply.json()["code"], "VALIDATION_ERROR", "{query}");
@@ -195,7 +207,9 @@ async fn malformed_json_wrong_type_and_huge_bodies_are_4xx_json() {
     let ada = user(&app).await;
     let path = tasks_path(&ada);
     let auth = rocket::http::Header::new("Authorization", format!("Bearer {}", ada.token));
-    let send = |ct: ContentType, body: String| app.client.post(path.clone()).header(auth.clone()).header(ct).body(body).dispatch();
+    let send = |ct: ContentType, body: String| {
+        app.client.post(path.clone()).header(auth.clone()).header(ct).body(body).dispatch()
+    };
 
     let malformed = Reply::from(send(ContentType::JSON, "{\"title\": ".into()).await).await;
     assert_eq!(malformed.status, Status::BadRequest);
@@ -207,7 +221,10 @@ async fn malformed_json_wrong_type_and_huge_bodies_are_4xx_json() {
     let form = Reply::from(send(ContentType::Form, "title=x".into()).await).await;
     assert_eq!(form.status, Status::UnsupportedMediaType);
 
-    let huge = Reply::from(send(ContentType::JSON, json!({"title": "x", "description": "y".repeat(70_000)}).to_string()).await).await;
+    let huge = Reply::from(
+        send(ContentType::JSON, json!({"title": "x", "description": "y".repeat(70_000)}).to_string()).await,
+    )
+    .await;
     assert_eq!(huge.status, Status::PayloadTooLarge);
     assert_eq!(huge.json()["code"], "PAYLOAD_TOO_LARGE");
 
@@ -299,7 +316,11 @@ async fn bola_matrix_every_route_and_caller_gets_the_exact_status() {
         };
         assert_eq!(own.status, expected, "{method} {suffix} own path, other's task");
         for reply in [&none, &bad, &other, &own] {
-            assert!(!reply.text.contains("secret plan") && !reply.text.contains(&bob.id), "leak in {method} {suffix}: {}", reply.text);
+            assert!(
+                !reply.text.contains("secret plan") && !reply.text.contains(&bob.id),
+                "leak in {method} {suffix}: {}",
+                reply.text
+            );
         }
     }
     // Bob's task is untouched by all of that.
@@ -359,7 +380,14 @@ async fn the_list_made_by_the_database_equals_each_task_made_by_the_server() {
         "plain",
     ];
     for title in titles {
-        let res = call(&app, Method::Post, &path, &ada, Some(json!({"title": title, "description": format!("about {title}")}))).await;
+        let res = call(
+            &app,
+            Method::Post,
+            &path,
+            &ada,
+            Some(json!({"title": title, "description": format!("about {title}")})),
+        )
+        .await;
         assert_eq!(res.status, Status::Created, "{title}: {:?}", res.json());
     }
     // Times at the edges of the format: milliseconds 000 and 999, a leap day,
@@ -368,14 +396,16 @@ async fn the_list_made_by_the_database_equals_each_task_made_by_the_server() {
     let pool = app.db.pool().await;
     for (n, ms) in times.iter().enumerate() {
         let id = n as i64 + 1;
-        backend::on_db!(&pool, |p| sqlx::query("UPDATE tasks SET created_at = $1, updated_at = $2, completed = $3 WHERE id = $4")
-            .bind(1_700_000_000_000 + id) // distinct, ordered creation times
-            .bind(*ms)
-            .bind(n % 2 == 0)
-            .bind(id)
-            .execute(p)
-            .await
-            .map(|_| ()))
+        backend::on_db!(&pool, |p| sqlx::query(
+            "UPDATE tasks SET created_at = $1, updated_at = $2, completed = $3 WHERE id = $4"
+        )
+        .bind(1_700_000_000_000 + id) // distinct, ordered creation times
+        .bind(*ms)
+        .bind(n % 2 == 0)
+        .bind(id)
+        .execute(p)
+        .await
+        .map(|_| ()))
         .unwrap();
     }
 
@@ -407,15 +437,31 @@ async fn totals_stay_exact_through_every_kind_of_change() {
     let path = tasks_path(&ada);
     let mut ids = Vec::new();
     for n in 0..12 {
-        ids.push(call(&app, Method::Post, &path, &ada, Some(json!({"title": format!("t{n}")}))).await.json()["id"].clone());
+        ids.push(
+            call(&app, Method::Post, &path, &ada, Some(json!({"title": format!("t{n}")}))).await.json()["id"].clone(),
+        );
     }
     call(&app, Method::Post, &tasks_path(&bob), &bob, Some(json!({"title": "bob's"}))).await;
     for id in &ids[0..6] {
         call(&app, Method::Patch, &format!("{path}/{id}/complete"), &ada, None).await;
     }
     call(&app, Method::Patch, &format!("{path}/{}/complete", ids[0]), &ada, None).await; // back to pending
-    call(&app, Method::Put, &format!("{path}/{}", ids[7]), &ada, Some(json!({"title": "x", "description": "", "completed": true}))).await;
-    call(&app, Method::Put, &format!("{path}/{}", ids[1]), &ada, Some(json!({"title": "y", "description": "", "completed": true}))).await; // unchanged state
+    call(
+        &app,
+        Method::Put,
+        &format!("{path}/{}", ids[7]),
+        &ada,
+        Some(json!({"title": "x", "description": "", "completed": true})),
+    )
+    .await;
+    call(
+        &app,
+        Method::Put,
+        &format!("{path}/{}", ids[1]),
+        &ada,
+        Some(json!({"title": "y", "description": "", "completed": true})),
+    )
+    .await; // unchanged state
     call(&app, Method::Patch, &format!("{path}/{}", ids[2]), &ada, Some(json!({"completed": false}))).await;
     call(&app, Method::Patch, &format!("{path}/{}", ids[8]), &ada, Some(json!({"title": "renamed only"}))).await;
     for id in [&ids[3], &ids[9], &ids[11]] {
@@ -456,14 +502,22 @@ async fn concurrent_lists_of_many_users_each_see_their_own_latest_writes() {
             }
         }
         let app = &app;
-        let lists = join_all(users.iter().cycle().take(users.len() * 8).map(|u| async move {
-            (u, call(app, Method::Get, &tasks_path(u), u, None).await)
-        }))
+        let lists = join_all(
+            users
+                .iter()
+                .cycle()
+                .take(users.len() * 8)
+                .map(|u| async move { (u, call(app, Method::Get, &tasks_path(u), u, None).await) }),
+        )
         .await;
         for (u, reply) in lists {
             let n = users.iter().position(|x| x.id == u.id).unwrap() + 1;
             assert_eq!(reply.status, Status::Ok);
-            assert_eq!(reply.header("X-Total-Count"), Some((n * round).to_string().as_str()), "user {n}, round {round}");
+            assert_eq!(
+                reply.header("X-Total-Count"),
+                Some((n * round).to_string().as_str()),
+                "user {n}, round {round}"
+            );
             let tasks = reply.json();
             let tasks = tasks.as_array().unwrap();
             assert_eq!(tasks.len(), n * round);
@@ -485,13 +539,15 @@ async fn concurrent_version_checks_each_get_their_own_users_version() {
     let app = spawn_app().await;
     let db = app.db.pool().await;
     for i in 1..=40_i64 {
-        backend::on_db!(&db, |pool| sqlx::query("INSERT INTO task_counts (user_id, total, completed, version) VALUES ($1, 0, 0, $2)")
-            .bind(format!("user-{i}"))
-            .bind(i * 7)
-            .execute(pool)
-            .await
-            .map(|_| ())
-            .unwrap());
+        backend::on_db!(&db, |pool| sqlx::query(
+            "INSERT INTO task_counts (user_id, total, completed, version) VALUES ($1, 0, 0, $2)"
+        )
+        .bind(format!("user-{i}"))
+        .bind(i * 7)
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .unwrap());
     }
     let reads = VersionReads { sqlite: SqliteVersions::for_url(&app.db.url), postgres: PgVersions::default() };
     assert_eq!(reads.sqlite.is_some(), app.db.engine == "sqlite");

@@ -70,7 +70,9 @@ async fn a_token_shaped_like_real_better_auth_is_accepted() {
     let token = key.sign_like_better_auth(&payload);
     assert!(!String::from_utf8(B64.decode(token.split('.').next().unwrap()).unwrap()).unwrap().contains("typ"));
 
-    let created = app.call(Method::Post, &format!("/api/{SUB}/tasks"), Some(&token), Some(json!({"title": "from Better Auth"}))).await;
+    let created = app
+        .call(Method::Post, &format!("/api/{SUB}/tasks"), Some(&token), Some(json!({"title": "from Better Auth"})))
+        .await;
 
     assert_eq!(created.status, Status::Created);
     assert_eq!(created.json()["user_id"], SUB);
@@ -108,21 +110,36 @@ async fn hostile_tokens_are_all_401() {
         ("wrong key, right kid", TestKey::ed25519_other().sign(&claims(SUB))),
         ("unknown kid", TestKey::ed25519().with_kid("no-such-kid").sign(&claims(SUB))),
         ("no kid", raw_token(json!({"alg": "EdDSA", "typ": "JWT"}), claims(SUB), b"sig")),
-        ("expired", with(&|c| {
-            c["iat"] = json!(now - 7200);
-            c["exp"] = json!(now - 3600);
-        })),
+        (
+            "expired",
+            with(&|c| {
+                c["iat"] = json!(now - 7200);
+                c["exp"] = json!(now - 3600);
+            }),
+        ),
         ("not yet valid", with(&|c| c["nbf"] = json!(now + 3600))),
         ("wrong iss", with(&|c| c["iss"] = json!("https://evil.example"))),
         ("wrong aud", with(&|c| c["aud"] = json!("https://other-api.example"))),
-        ("missing sub", with(&|c| {
-            c.as_object_mut().unwrap().remove("sub");
-        })),
+        (
+            "missing sub",
+            with(&|c| {
+                c.as_object_mut().unwrap().remove("sub");
+            }),
+        ),
         ("empty sub", with(&|c| c["sub"] = json!("  "))),
-        ("missing exp", with(&|c| {
-            c.as_object_mut().unwrap().remove("exp");
-        })),
-        ("tampered payload", format!("{head}.{}.{signature}", b64(&json!({"sub": "someone-else", "iss": EXTERNAL_ISSUER, "aud": EXTERNAL_ISSUER, "exp": now + 900})))),
+        (
+            "missing exp",
+            with(&|c| {
+                c.as_object_mut().unwrap().remove("exp");
+            }),
+        ),
+        (
+            "tampered payload",
+            format!(
+                "{head}.{}.{signature}",
+                b64(&json!({"sub": "someone-else", "iss": EXTERNAL_ISSUER, "aud": EXTERNAL_ISSUER, "exp": now + 900}))
+            ),
+        ),
         ("truncated", good[..good.len() - 10].to_owned()),
         ("signature stripped", format!("{head}.{payload}.")),
         ("huge", format!("{head}.{}.{signature}", "A".repeat(9000))),
@@ -160,13 +177,21 @@ async fn local_tokens_with_forged_headers_are_401() {
     let kid = jsonwebtoken::decode_header(&token).unwrap().kid.unwrap();
     let (_, rest) = token.split_once('.').unwrap();
     let (payload, _) = rest.split_once('.').unwrap();
-    let x = app.jwks().await.find(&kid).map(|k| serde_json::to_value(k).unwrap()["x"].as_str().unwrap().to_owned()).unwrap();
+    let x = app
+        .jwks()
+        .await
+        .find(&kid)
+        .map(|k| serde_json::to_value(k).unwrap()["x"].as_str().unwrap().to_owned())
+        .unwrap();
     let hs_header = b64(&json!({"alg": "HS256", "kid": kid, "typ": "JWT"}));
     let hs_input = format!("{hs_header}.{payload}");
 
     for (name, forged) in [
         ("alg none", format!("{}.{payload}.", b64(&json!({"alg": "none", "kid": kid})))),
-        ("HMAC with the public key", format!("{hs_input}.{}", B64.encode(hmac_sha256(x.as_bytes(), hs_input.as_bytes())))),
+        (
+            "HMAC with the public key",
+            format!("{hs_input}.{}", B64.encode(hmac_sha256(x.as_bytes(), hs_input.as_bytes()))),
+        ),
         ("truncated", token[..token.len() - 5].to_owned()),
     ] {
         assert_eq!(list_status(&app, &user.user_id, &forged).await, Status::Unauthorized, "{name}");
@@ -220,7 +245,11 @@ async fn an_outage_keeps_the_last_good_keys() {
     assert_eq!(list_status(&app, SUB, &token).await, Status::Ok, "cached keys still verify");
     assert!(server.hits() > hits_before, "it did try the JWKS server");
     let unknown = TestKey::es256().with_kid("never-seen").sign(&claims(SUB));
-    assert_eq!(list_status(&app, SUB, &unknown).await, Status::Unauthorized, "unknown kid during an outage: 401, not 503");
+    assert_eq!(
+        list_status(&app, SUB, &unknown).await,
+        Status::Unauthorized,
+        "unknown kid during an outage: 401, not 503"
+    );
 }
 
 #[rocket::async_test]

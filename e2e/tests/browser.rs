@@ -158,12 +158,22 @@ async fn deep_link_loads_the_app_and_shows_the_api_health() {
 
     let (status_text, heading, title) = in_browser(&driver, async |browser: &Client| {
         browser.goto(&format!("{}/login", server.base_url)).await.map_err(|e| e.to_string())?;
-        let badge = browser.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=server-status].status-up")).await;
+        let badge =
+            browser.wait().at_most(WAIT).for_element(Locator::Css("[data-testid=server-status].status-up")).await;
         let Ok(status) = badge else {
-            return Err(format!("the health badge did not turn green; page: {}", browser.source().await.unwrap_or_default()));
+            return Err(format!(
+                "the health badge did not turn green; page: {}",
+                browser.source().await.unwrap_or_default()
+            ));
         };
         let status_text = status.text().await.map_err(|e| e.to_string())?;
-        let heading = browser.find(Locator::Css("main h1")).await.map_err(|e| e.to_string())?.text().await.map_err(|e| e.to_string())?;
+        let heading = browser
+            .find(Locator::Css("main h1"))
+            .await
+            .map_err(|e| e.to_string())?
+            .text()
+            .await
+            .map_err(|e| e.to_string())?;
         let title = browser.title().await.map_err(|e| e.to_string())?;
         Ok((status_text, heading, title))
     })
@@ -197,7 +207,11 @@ async fn the_app_runs_under_its_content_security_policy_which_blocks_injected_sc
     .await;
 
     assert_eq!(heading, "Create an account");
-    assert_eq!(injected_ran, serde_json::Value::Bool(false), "an injected inline script ran: the CSP is missing or weak");
+    assert_eq!(
+        injected_ran,
+        serde_json::Value::Bool(false),
+        "an injected inline script ran: the CSP is missing or weak"
+    );
 }
 
 // ---- user journeys --------------------------------------------------------------
@@ -276,7 +290,6 @@ async fn sign_up(browser: &Client, base: &str, email: &str) -> Result<(), String
 async fn add_task(browser: &Client, title: &str) -> Result<(), String> {
     fill(browser, "#new-task", &format!("{title}{ENTER}")).await
 }
-
 
 /// Links navigate inside the page (no reload), and Back/Forward follow the
 /// history the app wrote.
@@ -475,7 +488,9 @@ async fn screenshots() {
         sign_up(browser, &base, "shots@example.com").await?;
         until_text(browser, ".empty", |t| t.contains("Nothing")).await?;
         shoot("tasks-empty").await?;
-        for title in ["Buy milk", "Write the quarterly report for the board meeting on Thursday", "Call mum", "Book dentist"] {
+        for title in
+            ["Buy milk", "Write the quarterly report for the board meeting on Thursday", "Call mum", "Book dentist"]
+        {
             add_task(browser, title).await?;
         }
         until_count(browser, "[data-testid=task]", 4).await?;

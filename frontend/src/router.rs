@@ -26,7 +26,10 @@ impl Location {
         let read = |f: fn(&web_sys::Location) -> Result<String, wasm_bindgen::JsValue>| {
             location.as_ref().and_then(|l| f(l).ok()).unwrap_or_default()
         };
-        Self { path: read(web_sys::Location::pathname), query: read(web_sys::Location::search).trim_start_matches('?').to_owned() }
+        Self {
+            path: read(web_sys::Location::pathname),
+            query: read(web_sys::Location::search).trim_start_matches('?').to_owned(),
+        }
     }
 
     /// The first value of query parameter `name`, percent-decoded.
@@ -191,7 +194,10 @@ mod tests {
     #[test]
     fn reads_one_decoded_query_parameter() {
         assert_eq!(query_param("redirect=%2Ftasks", "redirect").as_deref(), Some("/tasks"));
-        assert_eq!(query_param("a=1&redirect=/tasks%3Fx%3D1&redirect=/other", "redirect").as_deref(), Some("/tasks?x=1"));
+        assert_eq!(
+            query_param("a=1&redirect=/tasks%3Fx%3D1&redirect=/other", "redirect").as_deref(),
+            Some("/tasks?x=1")
+        );
         assert_eq!(query_param("q=two+words", "q").as_deref(), Some("two words"));
         assert_eq!(query_param("q=%E2%9C%93", "q").as_deref(), Some("✓"));
         assert_eq!(query_param("q=%E2%9C", "q").as_deref(), Some("%E2%9C"), "malformed escapes stay as sent");

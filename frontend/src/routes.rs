@@ -79,7 +79,9 @@ mod tests {
         assert_eq!(safe_redirect(None), Route::Tasks);
         assert_eq!(safe_redirect(Some("/tasks/?x=1#top")), Route::Tasks);
         assert_eq!(safe_redirect(Some("/no-such-page")), Route::Tasks);
-        for hostile in ["https://evil.example/tasks", "//evil.example", "/\\evil.example", "javascript:alert(1)", "/login"] {
+        for hostile in
+            ["https://evil.example/tasks", "//evil.example", "/\\evil.example", "javascript:alert(1)", "/login"]
+        {
             assert_eq!(safe_redirect(Some(hostile)), Route::Tasks, "{hostile}");
         }
     }

@@ -156,7 +156,10 @@ fn sent_authorization() -> Option<String> {
 async fn the_request_function_sends_the_bearer_token_and_maps_statuses() {
     for (status, expected) in [(401, Ux::SessionExpired), (403, Ux::Forbidden), (404, Ux::NotFound)] {
         stub_fetch(status);
-        let err = request::<serde_json::Value>(Method::GET, "/api/u/tasks/1", Some("tok-123"), None).await.err().expect("an error");
+        let err = request::<serde_json::Value>(Method::GET, "/api/u/tasks/1", Some("tok-123"), None)
+            .await
+            .err()
+            .expect("an error");
         assert_eq!(sent_authorization().as_deref(), Some("Bearer tok-123"));
         assert_eq!(err.status(), Some(status));
         assert_eq!(err.code(), Some("STUB"), "the server's {{message, code}} is kept");

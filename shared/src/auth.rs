@@ -130,7 +130,8 @@ mod tests {
 
     #[test]
     fn sign_up_uses_better_auth_names() {
-        let json = r#"{"name":"Ada","email":"a@x.io","password":"secret123","callbackURL":"/tasks","rememberMe":false}"#;
+        let json =
+            r#"{"name":"Ada","email":"a@x.io","password":"secret123","callbackURL":"/tasks","rememberMe":false}"#;
         let req: SignUpRequest = serde_json::from_str(json).unwrap();
         assert_eq!(req.callback_url.as_deref(), Some("/tasks"));
         assert_eq!(req.remember_me, Some(false));

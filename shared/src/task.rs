@@ -75,6 +75,22 @@ impl StatusFilter {
             Self::Completed => "completed",
         }
     }
+
+    /// The `completed` value this filter selects; `None` selects every task.
+    /// The one definition of the filter: the server's SQL binds it, the SPA's
+    /// list filters with [`StatusFilter::matches`].
+    pub fn completed(self) -> Option<bool> {
+        match self {
+            Self::All => None,
+            Self::Pending => Some(false),
+            Self::Completed => Some(true),
+        }
+    }
+
+    /// Whether a task with this `completed` value is shown by the filter.
+    pub fn matches(self, completed: bool) -> bool {
+        self.completed().is_none_or(|wanted| wanted == completed)
+    }
 }
 
 /// The title after trimming, if it is 1..=200 characters.
@@ -110,6 +126,15 @@ mod tests {
         assert!(validate_title(&"é".repeat(200)).is_ok());
         assert!(validate_title(&"x".repeat(201)).unwrap_err().contains("200"));
         assert!(validate_description(&"x".repeat(2001)).unwrap_err().contains("description"));
+    }
+
+    #[test]
+    fn filters_select_by_completed() {
+        use StatusFilter::*;
+        assert_eq!([All, Pending, Completed].map(StatusFilter::completed), [None, Some(false), Some(true)]);
+        assert!(All.matches(true) && All.matches(false));
+        assert!(Pending.matches(false) && !Pending.matches(true));
+        assert!(Completed.matches(true) && !Completed.matches(false));
     }
 
     #[test]

@@ -70,11 +70,10 @@ impl LoadOptions {
             match arg.as_str() {
                 "--postgres" => options.postgres = true,
                 "--duration" => {
-                    options.duration_secs = args
-                        .next()
-                        .and_then(|d| d.parse().ok())
-                        .filter(|d| *d >= min_secs)
-                        .ok_or_else(|| format!("--duration needs a whole number of seconds, at least {min_secs}"))?;
+                    options.duration_secs =
+                        args.next().and_then(|d| d.parse().ok()).filter(|d| *d >= min_secs).ok_or_else(|| {
+                            format!("--duration needs a whole number of seconds, at least {min_secs}")
+                        })?;
                 }
                 other => {
                     if !extra(other, &mut || args.next())? {
@@ -228,7 +227,11 @@ fn spa_weight(dist: &Path) -> Result<Vec<(String, u64)>, String> {
 /// A fresh database for a run: a new SQLite file `<name>.db` in `dir`, or a
 /// throw-away PostgreSQL database (dropped when the first value is dropped).
 /// Returns (that guard, `DATABASE_URL`, engine name).
-pub(crate) fn fresh_database(dir: &Path, postgres: bool, name: &str) -> Result<(Option<PgDatabase>, String, &'static str), String> {
+pub(crate) fn fresh_database(
+    dir: &Path,
+    postgres: bool,
+    name: &str,
+) -> Result<(Option<PgDatabase>, String, &'static str), String> {
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     if postgres {
         let admin = tools::ensure_postgres()?;
@@ -308,19 +311,70 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
     })?;
     let toggled = {
         let body = create_task_body("Toggled again and again");
-        let reply = request(port, "POST", &format!("/api/{}/tasks", writer.id), &[("Authorization", &format!("Bearer {}", writer.jwt))], Some(&body))?;
+        let reply = request(
+            port,
+            "POST",
+            &format!("/api/{}/tasks", writer.id),
+            &[("Authorization", &format!("Bearer {}", writer.jwt))],
+            Some(&body),
+        )?;
         reply.json()?["id"].as_i64().ok_or_else(|| format!("create: {} {}", reply.status, reply.body))?
     };
     let rss_before = server.rss_kib();
 
-    let list_small = Load { method: "GET", url: format!("{base}/api/{}/tasks", small.id), token: Some(&small.jwt), body: None, expect: 200 };
+    let list_small = Load {
+        method: "GET",
+        url: format!("{base}/api/{}/tasks", small.id),
+        token: Some(&small.jwt),
+        body: None,
+        expect: 200,
+    };
     let scenarios: Vec<(&'static str, Load)> = vec![
         ("1 list 50 tasks", list_small.clone()),
-        ("2 list 50 of 10,000", Load { method: "GET", url: format!("{base}/api/{}/tasks?limit=50", large.id), token: Some(&large.jwt), body: None, expect: 200 }),
-        ("3 create", Load { method: "POST", url: format!("{base}/api/{}/tasks", writer.id), token: Some(&writer.jwt), body: Some(create_task_body("Benchmark task")), expect: 201 }),
-        ("4 toggle complete", Load { method: "PATCH", url: format!("{base}/api/{}/tasks/{toggled}/complete", writer.id), token: Some(&writer.jwt), body: None, expect: 200 }),
-        ("5 invalid token", Load { method: "GET", url: list_small.url.clone(), token: Some("eyJhbGciOiJFZERTQSIsImtpZCI6Im5vcGUifQ.e30.c2ln"), body: None, expect: 401 }),
-        ("6 bare route", Load { method: "GET", url: format!("{base}/api/health"), token: None, body: None, expect: 200 }),
+        (
+            "2 list 50 of 10,000",
+            Load {
+                method: "GET",
+                url: format!("{base}/api/{}/tasks?limit=50", large.id),
+                token: Some(&large.jwt),
+                body: None,
+                expect: 200,
+            },
+        ),
+        (
+            "3 create",
+            Load {
+                method: "POST",
+                url: format!("{base}/api/{}/tasks", writer.id),
+                token: Some(&writer.jwt),
+                body: Some(create_task_body("Benchmark task")),
+                expect: 201,
+            },
+        ),
+        (
+            "4 toggle complete",
+            Load {
+                method: "PATCH",
+                url: format!("{base}/api/{}/tasks/{toggled}/complete", writer.id),
+                token: Some(&writer.jwt),
+                body: None,
+                expect: 200,
+            },
+        ),
+        (
+            "5 invalid token",
+            Load {
+                method: "GET",
+                url: list_small.url.clone(),
+                token: Some("eyJhbGciOiJFZERTQSIsImtpZCI6Im5vcGUifQ.e30.c2ln"),
+                body: None,
+                expect: 401,
+            },
+        ),
+        (
+            "6 bare route",
+            Load { method: "GET", url: format!("{base}/api/health"), token: None, body: None, expect: 200 },
+        ),
     ];
     let amount = Amount::Seconds(options.load.duration_secs);
     let mut results = Vec::new();

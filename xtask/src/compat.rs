@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
+use crate::run_status;
 use crate::server::Server;
 use crate::tools::Tools;
-use crate::run_status;
 
 pub fn run(root: &Path, tools: &Tools) -> Result<(), String> {
     let compat = root.join("compat");

@@ -20,8 +20,9 @@ fn ensure_schemathesis(root: &Path, tools: &Tools) -> Result<std::path::PathBuf,
     let schemathesis = venv.join("bin/schemathesis");
     let pip = venv.join("bin/pip");
     if !pip.exists() {
-        run_status(tools.command("python3").args(["-m", "venv"]).arg(&venv))
-            .map_err(|e| format!("{e}\n  the fuzz suite needs Python 3 with venv (Debian: apt-get install python3-venv)"))?;
+        run_status(tools.command("python3").args(["-m", "venv"]).arg(&venv)).map_err(|e| {
+            format!("{e}\n  the fuzz suite needs Python 3 with venv (Debian: apt-get install python3-venv)")
+        })?;
     }
     // Quick when everything is already installed at the pinned versions.
     run_status(

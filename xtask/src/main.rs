@@ -133,7 +133,9 @@ fn run(root: &Path) -> Result<(), String> {
         // The release binary refuses to start without a secret; for a local
         // run, keep one in data/ (the same file debug builds generate).
         let secret = local_secret(&root.join("data/.better-auth-secret"))?;
-        println!("Using the local development secret in data/.better-auth-secret (set BETTER_AUTH_SECRET in production).");
+        println!(
+            "Using the local development secret in data/.better-auth-secret (set BETTER_AUTH_SECRET in production)."
+        );
         app.env("BETTER_AUTH_SECRET", secret);
     }
     println!("\nStarting the app on http://localhost:8000 (SQLite at data/todo.db unless DATABASE_URL says otherwise). Ctrl-C stops it.\n");
@@ -200,9 +202,9 @@ fn test(root: &Path) -> ExitCode {
         ))
     });
     suite("backend on PostgreSQL", &mut || match &postgres {
-        Ok(url) => to_outcome(run_status(
-            cargo().args(["test", "-p", "backend", "--test", "*"]).env("TEST_DATABASE_URL", url),
-        )),
+        Ok(url) => {
+            to_outcome(run_status(cargo().args(["test", "-p", "backend", "--test", "*"]).env("TEST_DATABASE_URL", url)))
+        }
         Err(e) => Outcome::Skipped(e.clone()),
     });
     suite("frontend: wasm-bindgen-test in headless Chromium", &mut || match &browser {
@@ -216,17 +218,17 @@ fn test(root: &Path) -> ExitCode {
         )),
         Err(e) => Outcome::Skipped(e.clone()),
     });
-    suite("compat: the official Better Auth JS client against the server", &mut || {
-        match tools.version_of_npm() {
-            Some(_) => to_outcome(compat::run(root, &tools)),
-            None => Outcome::Skipped("npm is not installed (Debian: apt-get install nodejs npm)".into()),
-        }
+    suite("compat: the official Better Auth JS client against the server", &mut || match tools.version_of_npm() {
+        Some(_) => to_outcome(compat::run(root, &tools)),
+        None => Outcome::Skipped("npm is not installed (Debian: apt-get install nodejs npm)".into()),
     });
-    suite("contract fuzz: schemathesis from /api/openapi.json", &mut || {
-        match tools.command("python3").arg("--version").output() {
-            Ok(out) if out.status.success() => to_outcome(fuzz::run(root, &tools)),
-            _ => Outcome::Skipped("Python 3 is not installed (Debian: apt-get install python3 python3-venv)".into()),
-        }
+    suite("contract fuzz: schemathesis from /api/openapi.json", &mut || match tools
+        .command("python3")
+        .arg("--version")
+        .output()
+    {
+        Ok(out) if out.status.success() => to_outcome(fuzz::run(root, &tools)),
+        _ => Outcome::Skipped("Python 3 is not installed (Debian: apt-get install python3 python3-venv)".into()),
     });
     suite("end-to-end: Chromium against Rocket serving dist/", &mut || match &browser {
         Ok(b) => to_outcome(build_spa(&tools).and_then(|()| {

@@ -111,7 +111,8 @@ pub fn sign_up(port: u16, name: &str) -> Result<User, String> {
         return Err(format!("sign-up of {email}: {} {}", reply.status, reply.body));
     }
     let id = reply.json()?["user"]["id"].as_str().ok_or("sign-up reply has no user.id")?.to_owned();
-    let cookie = reply.header("set-cookie").and_then(|c| c.split(';').next()).ok_or("sign-up set no cookie")?.to_owned();
+    let cookie =
+        reply.header("set-cookie").and_then(|c| c.split(';').next()).ok_or("sign-up set no cookie")?.to_owned();
     let token = request(port, "GET", "/api/auth/token", &[("Cookie", &cookie)], None)?;
     let jwt = token.json()?["token"].as_str().ok_or_else(|| format!("/api/auth/token: {}", token.body))?.to_owned();
     Ok(User { id, jwt, email })
@@ -136,7 +137,13 @@ impl Reply {
 }
 
 /// One request with `Connection: close`; `body` is sent as JSON.
-pub fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Result<Reply, String> {
+pub fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Result<Reply, String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("connect to :{port}: {e}"))?;
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n");
@@ -158,10 +165,8 @@ fn parse_reply(raw: &str) -> Option<Reply> {
     let (head, body) = raw.split_once("\r\n\r\n")?;
     let mut lines = head.split("\r\n");
     let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .collect();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())).collect();
     // Responses under /api have a known length; a chunked one would need decoding.
     if headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked")) {
         return None;

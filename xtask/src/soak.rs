@@ -65,33 +65,66 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
     let (port, base) = (server.port, server.base_url());
 
     let users: Vec<User> = step("sign up users, 20 tasks each", || {
-        let users = (0..READERS + WRITERS + TOGGLERS).map(|n| sign_up(port, &format!("soak{n}"))).collect::<Result<Vec<_>, _>>()?;
+        let users = (0..READERS + WRITERS + TOGGLERS)
+            .map(|n| sign_up(port, &format!("soak{n}")))
+            .collect::<Result<Vec<_>, _>>()?;
         for u in &users {
             seed_tasks(&oha, &base, u, 20)?;
         }
         Ok(users)
     })?;
     let first_task = |u: &User| -> Result<i64, String> {
-        let reply = request(port, "GET", &format!("/api/{}/tasks?limit=1", u.id), &[("Authorization", &format!("Bearer {}", u.jwt))], None)?;
+        let reply = request(
+            port,
+            "GET",
+            &format!("/api/{}/tasks?limit=1", u.id),
+            &[("Authorization", &format!("Bearer {}", u.jwt))],
+            None,
+        )?;
         reply.json()?[0]["id"].as_i64().ok_or_else(|| format!("no task for {}", u.id))
     };
 
     let mut loads = Vec::new();
     for (n, u) in users.iter().enumerate() {
         let load = if n < READERS {
-            Load { method: "GET", url: format!("{base}/api/{}/tasks", u.id), token: Some(&u.jwt), body: None, expect: 200 }
+            Load {
+                method: "GET",
+                url: format!("{base}/api/{}/tasks", u.id),
+                token: Some(&u.jwt),
+                body: None,
+                expect: 200,
+            }
         } else if n < READERS + WRITERS {
-            Load { method: "POST", url: format!("{base}/api/{}/tasks", u.id), token: Some(&u.jwt), body: Some(create_task_body("soak")), expect: 201 }
+            Load {
+                method: "POST",
+                url: format!("{base}/api/{}/tasks", u.id),
+                token: Some(&u.jwt),
+                body: Some(create_task_body("soak")),
+                expect: 201,
+            }
         } else {
             let id = first_task(u)?;
-            Load { method: "PATCH", url: format!("{base}/api/{}/tasks/{id}/complete", u.id), token: Some(&u.jwt), body: None, expect: 200 }
+            Load {
+                method: "PATCH",
+                url: format!("{base}/api/{}/tasks/{id}/complete", u.id),
+                token: Some(&u.jwt),
+                body: None,
+                expect: 200,
+            }
         };
         loads.push(load);
     }
 
-    println!("==> {} s of load at concurrency {} ({engine})", options.load.duration_secs, PER_LOAD as usize * loads.len());
+    println!(
+        "==> {} s of load at concurrency {} ({engine})",
+        options.load.duration_secs,
+        PER_LOAD as usize * loads.len()
+    );
     let started = Instant::now();
-    let children = loads.iter().map(|l| l.spawn(&oha, PER_LOAD, Amount::Seconds(options.load.duration_secs))).collect::<Result<Vec<_>, _>>()?;
+    let children = loads
+        .iter()
+        .map(|l| l.spawn(&oha, PER_LOAD, Amount::Seconds(options.load.duration_secs)))
+        .collect::<Result<Vec<_>, _>>()?;
     let done = AtomicBool::new(false);
     let checks = AtomicU64::new(0);
     let (rss_samples, isolation) = std::thread::scope(|scope| {
@@ -126,12 +159,16 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
     let errors: u64 = measured.iter().map(|m| m.errors).sum();
     let rps: f64 = measured.iter().map(|m| m.rps).sum();
     // Memory: after the first tenth of the run (caches and pools warm) vs the end.
-    let warm = rss_samples.iter().find(|(t, _)| *t >= options.load.duration_secs as f64 / 10.0).map(|s| s.1).unwrap_or(0);
+    let warm =
+        rss_samples.iter().find(|(t, _)| *t >= options.load.duration_secs as f64 / 10.0).map(|s| s.1).unwrap_or(0);
     let end = rss_samples.last().map(|s| s.1).unwrap_or(0);
     let peak = rss_samples.iter().map(|s| s.1).max().unwrap_or(0);
     println!("\n==> soak results ({engine})");
     println!("  requests: {requests} ({rps:.0}/s), unexpected statuses or failures: {errors}");
-    println!("  isolation checks: {} lists read and foreign lists refused, 0 violations", checks.load(Ordering::Relaxed));
+    println!(
+        "  isolation checks: {} lists read and foreign lists refused, 0 violations",
+        checks.load(Ordering::Relaxed)
+    );
     println!(
         "  server RSS: {:.1} MiB warm, {:.1} MiB at the end, {:.1} MiB peak",
         warm as f64 / 1024.0,

@@ -56,7 +56,9 @@ impl Tools {
     /// First line of `program --version`, if it runs.
     fn version_of(&self, program: &str) -> Option<String> {
         let out = self.command(program).arg("--version").stderr(Stdio::null()).output().ok()?;
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or("").trim().to_owned())
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or("").trim().to_owned())
     }
 
     pub fn ensure_wasm_target(&mut self) -> Result<(), String> {
@@ -118,13 +120,7 @@ impl Tools {
         let expected = format!("oha {OHA_VERSION}");
         if self.version_of("oha").as_deref() != Some(expected.as_str()) {
             println!("    installing oha {OHA_VERSION} (compiles from crates.io, ~5 minutes on 2 cores)");
-            run_status(self.command(self.cargo_path()).args([
-                "install",
-                "oha",
-                "--locked",
-                "--version",
-                OHA_VERSION,
-            ]))?;
+            run_status(self.command(self.cargo_path()).args(["install", "oha", "--locked", "--version", OHA_VERSION]))?;
         }
         find_on_path(&self.path, &["oha"]).ok_or_else(|| "oha was installed but is not on PATH".into())
     }
@@ -135,7 +131,9 @@ impl Tools {
             return Ok(b);
         }
         if !is_root() {
-            return Err("Chromium and chromedriver are missing: run `sudo apt-get install chromium chromium-driver`".into());
+            return Err(
+                "Chromium and chromedriver are missing: run `sudo apt-get install chromium chromium-driver`".into()
+            );
         }
         println!("    installing Debian's chromium and chromium-driver (apt-get)");
         run_status(self.command("apt-get").args(["update", "-qq"]))?;

@@ -54,12 +54,14 @@ pub fn sign_cookie(secret: &str, token: &str) -> String {
 pub fn verify_cookie<'a>(secrets: impl IntoIterator<Item = &'a str>, value: &str) -> Option<String> {
     let (token, signature) = value.rsplit_once('.')?;
     let signature = unb64(signature)?;
-    secrets.into_iter().any(|secret| {
-        let mut m = mac(secret);
-        m.update(token.as_bytes());
-        m.verify_slice(&signature).is_ok()
-    })
-    .then(|| token.to_owned())
+    secrets
+        .into_iter()
+        .any(|secret| {
+            let mut m = mac(secret);
+            m.update(token.as_bytes());
+            m.verify_slice(&signature).is_ok()
+        })
+        .then(|| token.to_owned())
 }
 
 /// A 256-bit key for private-key encryption, derived from an auth secret.

@@ -142,9 +142,13 @@ impl<'r> FromRequest<'r> for RateLimited {
             Ok(()) => Outcome::Success(RateLimited),
             Err(wait) => guard_error(
                 req,
-                ApiError::new(Status::TooManyRequests, codes::TOO_MANY_REQUESTS, "Too many requests. Please try again later.")
-                    .with_header("Retry-After", wait.to_string())
-                    .with_header("X-Retry-After", wait.to_string()),
+                ApiError::new(
+                    Status::TooManyRequests,
+                    codes::TOO_MANY_REQUESTS,
+                    "Too many requests. Please try again later.",
+                )
+                .with_header("Retry-After", wait.to_string())
+                .with_header("X-Retry-After", wait.to_string()),
             ),
         }
     }

@@ -62,7 +62,5 @@ impl AuthState {
 
 /// Mounts the auth routes; `state` is built (and validated) before launch.
 pub fn stage(state: AuthState) -> AdHoc {
-    AdHoc::on_ignite("Auth server", |rocket| async move {
-        rocket.manage(state).mount("/api/auth", routes::routes())
-    })
+    AdHoc::on_ignite("Auth server", |rocket| async move { rocket.manage(state).mount("/api/auth", routes::routes()) })
 }

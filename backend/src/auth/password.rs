@@ -52,11 +52,7 @@ fn hash_phc(password: &[u8]) -> Result<String, HashError> {
     let raw_salt = salt.decode_b64(&mut raw_salt).map_err(|e| HashError(e.to_string()))?;
     let mut out = [0u8; OUTPUT_LEN];
     argon2id_into(params(MEMORY_KIB, TIME_COST, 1, OUTPUT_LEN)?, password, raw_salt, &mut out)?;
-    Ok(format!(
-        "$argon2id$v=19$m={MEMORY_KIB},t={TIME_COST},p=1${}${}",
-        salt.as_str(),
-        STANDARD_NO_PAD.encode(out)
-    ))
+    Ok(format!("$argon2id$v=19$m={MEMORY_KIB},t={TIME_COST},p=1${}${}", salt.as_str(), STANDARD_NO_PAD.encode(out)))
 }
 
 /// Whether `password` matches the argon2id PHC string (constant-time compare).
@@ -104,7 +100,9 @@ fn lower_this_threads_priority() {
     // scheduling; `param` is a valid, initialised struct we own.
     unsafe {
         let param = libc::sched_param { sched_priority: 0 };
-        if libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) != 0 && libc::setpriority(libc::PRIO_PROCESS, 0, 19) != 0 {
+        if libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) != 0
+            && libc::setpriority(libc::PRIO_PROCESS, 0, 19) != 0
+        {
             tracing::debug!("could not lower the hashing thread's priority");
         }
     }
@@ -127,14 +125,14 @@ impl Hasher {
             let worker = move || {
                 lower_this_threads_priority();
                 loop {
-                let job = match queue.lock() {
-                    Ok(queue) => queue.recv(),
-                    Err(_) => return,
-                };
-                match job {
-                    Ok(job) => job(),
-                    Err(_) => return, // the Hasher is gone
-                }
+                    let job = match queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return, // the Hasher is gone
+                    }
                 }
             };
             if let Err(e) = std::thread::Builder::new().name(format!("argon2-{i}")).spawn(worker) {

@@ -8,8 +8,8 @@ use shared::auth::{
     SignUpResponse, TokenResponse,
 };
 use shared::error::codes;
-use shared::ErrorBody;
 use shared::limits::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
+use shared::ErrorBody;
 
 use super::crypto::{hash_token, random_id, random_token};
 use super::guards::{ClientInfo, RateLimited, TrustedOrigin};
@@ -132,12 +132,21 @@ async fn sign_up(
     let req = body.into_inner();
     let name = req.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > NAME_MAX_CHARS {
-        return Err(ApiError::bad_request(codes::VALIDATION_ERROR, format!("name must be 1 to {NAME_MAX_CHARS} characters")));
+        return Err(ApiError::bad_request(
+            codes::VALIDATION_ERROR,
+            format!("name must be 1 to {NAME_MAX_CHARS} characters"),
+        ));
     }
     let email = normalize_email(&req.email).ok_or_else(invalid_email)?;
     check_password_length(&req.password)?;
     check_callback(auth, req.callback_url.as_deref())?;
-    let exists = || ApiError::new(Status::UnprocessableEntity, auth_codes::USER_ALREADY_EXISTS, "User already exists. Use another email.");
+    let exists = || {
+        ApiError::new(
+            Status::UnprocessableEntity,
+            auth_codes::USER_ALREADY_EXISTS,
+            "User already exists. Use another email.",
+        )
+    };
     if store::user_with_password(db, &email).await.map_err(db_error)?.is_some() {
         return Err(exists());
     }
@@ -194,18 +203,17 @@ async fn sign_in(
     // failure costs the same and answers the same.
     let ok = auth.hasher.verify(req.password, hash).await.map_err(hashing_error)?;
     let Some(user) = user.filter(|_| ok) else {
-        return Err(ApiError::new(Status::Unauthorized, auth_codes::INVALID_EMAIL_OR_PASSWORD, "Invalid email or password"));
+        return Err(ApiError::new(
+            Status::Unauthorized,
+            auth_codes::INVALID_EMAIL_OR_PASSWORD,
+            "Invalid email or password",
+        ));
     };
     if let Err(e) = store::delete_expired_sessions(db, now_millis()).await {
         tracing::warn!("expired-session cleanup failed: {e}");
     }
     let token = start_session(auth, db, jar, &client, &user.id, req.remember_me.unwrap_or(true)).await?;
-    Ok(Json(SignInResponse {
-        redirect: req.callback_url.is_some(),
-        token,
-        url: req.callback_url,
-        user: user.to_dto(),
-    }))
+    Ok(Json(SignInResponse { redirect: req.callback_url.is_some(), token, url: req.callback_url, user: user.to_dto() }))
 }
 
 async fn mint_for(auth: &AuthState, db: &Db, user: &UserRow) -> AppResult<String> {
@@ -235,7 +243,8 @@ async fn get_session(
     auth: &State<AuthState>,
     db: &State<Db>,
 ) -> AppResult<WithHeaders<Json<Option<SessionResponse>>>> {
-    let mut headers = vec![Header::new("Cache-Control", "no-store"), Header::new("Access-Control-Expose-Headers", "set-auth-jwt")];
+    let mut headers =
+        vec![Header::new("Cache-Control", "no-store"), Header::new("Access-Control-Expose-Headers", "set-auth-jwt")];
     let body = match session.0 {
         Some(current) => {
             headers.push(Header::new("set-auth-jwt", mint_for(auth, db, &current.user).await?));
@@ -274,7 +283,11 @@ async fn sign_out(
         (status = 401, description = "No session", body = ErrorBody),
     ))]
 #[get("/token")]
-async fn token(session: RequireSession, auth: &State<AuthState>, db: &State<Db>) -> AppResult<WithHeaders<Json<TokenResponse>>> {
+async fn token(
+    session: RequireSession,
+    auth: &State<AuthState>,
+    db: &State<Db>,
+) -> AppResult<WithHeaders<Json<TokenResponse>>> {
     let token = mint_for(auth, db, &session.0.user).await?;
     Ok(WithHeaders(Json(TokenResponse { token }), vec![Header::new("Cache-Control", "no-store")]))
 }
@@ -300,7 +313,16 @@ mod tests {
     #[test]
     fn emails_are_trimmed_lowercased_and_checked() {
         assert_eq!(normalize_email("  Ada@Example.COM ").as_deref(), Some("ada@example.com"));
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "ada@@example.com", "ada@example..com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "ada@@example.com",
+            "ada@example..com",
+        ] {
             assert_eq!(normalize_email(bad), None, "{bad:?}");
         }
     }

@@ -93,7 +93,8 @@ async fn load_session(req: &Request<'_>) -> Result<Option<CurrentSession>, ApiEr
         tracing::error!("session lookup failed: {e}");
         ApiError::unavailable("Session store unavailable, please retry")
     };
-    let Some((mut session, user)) = store::session_by_token_hash(db, &hash_token(&token)).await.map_err(unavailable)? else {
+    let Some((mut session, user)) = store::session_by_token_hash(db, &hash_token(&token)).await.map_err(unavailable)?
+    else {
         auth.cookies.remove(jar);
         return Ok(None);
     };

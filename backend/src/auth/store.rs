@@ -1,9 +1,9 @@
 //! The auth server's SQL: users, credential accounts and sessions. Bound
 //! parameters only; the same statements run on SQLite and PostgreSQL.
 
-use shared::auth::{Session, User};
 use crate::db::{iso8601, Db};
 use crate::on_db;
+use shared::auth::{Session, User};
 
 #[derive(Debug, Clone)]
 pub struct UserRow {
@@ -74,45 +74,48 @@ pub async fn user_with_password(db: &Db, email: &str) -> Result<Option<(UserRow,
     );
     let row: Option<(String, String, String, bool, Option<String>, i64, i64, Option<String>)> =
         on_db!(db, |pool| sqlx::query_as(&sql).bind(email).fetch_optional(pool).await)?;
-    Ok(row.map(|(id, name, email, v, image, c, u, password)| (UserRow::from((id, name, email, v, image, c, u)), password)))
+    Ok(row.map(|(id, name, email, v, image, c, u, password)| {
+        (UserRow::from((id, name, email, v, image, c, u)), password)
+    }))
 }
 
 /// Inserts a user and their credential account in one transaction.
 /// A duplicate email surfaces as a unique violation.
 pub async fn create_user(db: &Db, user: &UserRow, password_hash: &str) -> Result<(), sqlx::Error> {
     on_db!(db, |pool| {
-    let mut tx = pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO \"user\" (id, name, email, email_verified, image, created_at, updated_at) \
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO \"user\" (id, name, email, email_verified, image, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(&user.id)
-    .bind(&user.name)
-    .bind(&user.email)
-    .bind(user.email_verified)
-    .bind(user.image.clone())
-    .bind(user.created_at)
-    .bind(user.updated_at)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO account (id, account_id, provider_id, user_id, password, created_at, updated_at) \
+        )
+        .bind(&user.id)
+        .bind(&user.name)
+        .bind(&user.email)
+        .bind(user.email_verified)
+        .bind(user.image.clone())
+        .bind(user.created_at)
+        .bind(user.updated_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO account (id, account_id, provider_id, user_id, password, created_at, updated_at) \
          VALUES ($1, $2, 'credential', $3, $4, $5, $6)",
-    )
-    .bind(super::crypto::random_id())
-    .bind(&user.id)
-    .bind(&user.id)
-    .bind(password_hash)
-    .bind(user.created_at)
-    .bind(user.updated_at)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await
+        )
+        .bind(super::crypto::random_id())
+        .bind(&user.id)
+        .bind(&user.id)
+        .bind(password_hash)
+        .bind(user.created_at)
+        .bind(user.updated_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
     })
 }
 
 pub async fn create_session(db: &Db, session: &SessionRow, token_hash: &str) -> Result<(), sqlx::Error> {
-    on_db!(db, |pool| sqlx::query(
+    on_db!(db, |pool| {
+        sqlx::query(
         "INSERT INTO session (id, token_hash, user_id, expires_at, remember, ip_address, user_agent, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
@@ -127,7 +130,8 @@ pub async fn create_session(db: &Db, session: &SessionRow, token_hash: &str) -> 
     .bind(session.updated_at)
     .execute(pool)
     .await
-    .map(|_| ()))
+    .map(|_| ())
+    })
 }
 
 /// The session with this token hash and its user, expired or not.
@@ -136,14 +140,47 @@ pub async fn session_by_token_hash(db: &Db, token_hash: &str) -> Result<Option<(
         "SELECT s.id, s.user_id, s.expires_at, s.remember, s.ip_address, s.user_agent, s.created_at, s.updated_at, \
          {USER_COLUMNS} FROM session s JOIN \"user\" u ON u.id = s.user_id WHERE s.token_hash = $1"
     );
-    let row: Option<(String, String, i64, bool, Option<String>, Option<String>, i64, i64, String, String, String, bool, Option<String>, i64, i64)> =
-        on_db!(db, |pool| sqlx::query_as(&sql).bind(token_hash).fetch_optional(pool).await)?;
-    Ok(row.map(|(id, user_id, expires_at, remember, ip_address, user_agent, created_at, updated_at, uid, name, email, v, image, c, u)| {
-        (
-            SessionRow { id, user_id, expires_at, remember, ip_address, user_agent, created_at, updated_at },
-            UserRow::from((uid, name, email, v, image, c, u)),
-        )
-    }))
+    let row: Option<(
+        String,
+        String,
+        i64,
+        bool,
+        Option<String>,
+        Option<String>,
+        i64,
+        i64,
+        String,
+        String,
+        String,
+        bool,
+        Option<String>,
+        i64,
+        i64,
+    )> = on_db!(db, |pool| sqlx::query_as(&sql).bind(token_hash).fetch_optional(pool).await)?;
+    Ok(row.map(
+        |(
+            id,
+            user_id,
+            expires_at,
+            remember,
+            ip_address,
+            user_agent,
+            created_at,
+            updated_at,
+            uid,
+            name,
+            email,
+            v,
+            image,
+            c,
+            u,
+        )| {
+            (
+                SessionRow { id, user_id, expires_at, remember, ip_address, user_agent, created_at, updated_at },
+                UserRow::from((uid, name, email, v, image, c, u)),
+            )
+        },
+    ))
 }
 
 pub async fn extend_session(db: &Db, id: &str, expires_at: i64, now: i64) -> Result<(), sqlx::Error> {
@@ -162,5 +199,9 @@ pub async fn delete_session(db: &Db, id: &str) -> Result<(), sqlx::Error> {
 
 /// Housekeeping: expired sessions are useless and only grow the table.
 pub async fn delete_expired_sessions(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
-    on_db!(db, |pool| Ok(sqlx::query("DELETE FROM session WHERE expires_at <= $1").bind(now).execute(pool).await?.rows_affected()))
+    on_db!(db, |pool| Ok(sqlx::query("DELETE FROM session WHERE expires_at <= $1")
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected()))
 }

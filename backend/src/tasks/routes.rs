@@ -5,10 +5,10 @@ use std::io::Cursor;
 use std::sync::Arc;
 
 use rocket::http::{ContentType, Header, Status};
+use rocket::request::FromParam;
 use rocket::response::status::Created;
 use rocket::response::{Responder, Response};
 use rocket::serde::json::Json;
-use rocket::request::FromParam;
 use rocket::{delete, get, patch, post, put, routes, Route, State};
 use shared::error::codes;
 use shared::limits::{LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX};
@@ -16,13 +16,13 @@ use shared::task::{validate_description, validate_title, CreateTask, PatchTask, 
 use shared::{ErrorBody, Task};
 
 use super::cache::ListCache;
-use super::VersionReads;
 use super::store::{self, ListQuery, Sort};
-use crate::reply::WithHeaders;
+use super::VersionReads;
 use crate::bearer::Owner;
 use crate::body::JsonBody;
 use crate::db::{now_millis, Db};
 use crate::error::{ApiError, AppResult};
+use crate::reply::WithHeaders;
 
 pub fn routes() -> Vec<Route> {
     routes![list, create, read, replace, update, toggle, remove]
@@ -182,7 +182,12 @@ async fn list(
         (status = 422, description = "Invalid title/description or unknown field", body = ErrorBody),
     ))]
 #[post("/<_user_id>/tasks", data = "<body>")]
-async fn create(owner: Owner, _user_id: &str, db: &State<Db>, body: JsonBody<CreateTask>) -> AppResult<WithHeaders<Created<Json<Task>>>> {
+async fn create(
+    owner: Owner,
+    _user_id: &str,
+    db: &State<Db>,
+    body: JsonBody<CreateTask>,
+) -> AppResult<WithHeaders<Created<Json<Task>>>> {
     let body = body.into_inner();
     let title = title(&body.title)?;
     let description = description(body.description.as_deref().unwrap_or(""))?;
@@ -207,10 +212,19 @@ async fn read(owner: Owner, _user_id: &str, id: TaskId, db: &State<Db>) -> AppRe
         (status = 422, description = "Invalid field or unknown field", body = ErrorBody), (status = 401, description = "Missing, invalid or expired bearer token", body = ErrorBody, headers(("WWW-Authenticate" = String))),
         (status = 403, description = "The token is another user's", body = ErrorBody), (status = 404, description = "No such task of this user", body = ErrorBody)))]
 #[put("/<_user_id>/tasks/<id>", data = "<body>")]
-async fn replace(owner: Owner, _user_id: &str, id: TaskId, db: &State<Db>, body: JsonBody<ReplaceTask>) -> AppResult<WithHeaders<Json<Task>>> {
+async fn replace(
+    owner: Owner,
+    _user_id: &str,
+    id: TaskId,
+    db: &State<Db>,
+    body: JsonBody<ReplaceTask>,
+) -> AppResult<WithHeaders<Json<Task>>> {
     let (id, body) = (id.get()?, body.into_inner());
     let (title, description) = (title(&body.title)?, description(&body.description)?);
-    task_reply(store::update(db, &owner.user_id, id, Some(&title), Some(&description), Some(body.completed), now_millis()).await)
+    task_reply(
+        store::update(db, &owner.user_id, id, Some(&title), Some(&description), Some(body.completed), now_millis())
+            .await,
+    )
 }
 
 #[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("user_id" = String, Path, description = "Must equal the token's `sub`"), ("id" = i64, Path, description = "Task id")),
@@ -221,11 +235,20 @@ async fn replace(owner: Owner, _user_id: &str, id: TaskId, db: &State<Db>, body:
         (status = 422, description = "Invalid field or unknown field", body = ErrorBody), (status = 401, description = "Missing, invalid or expired bearer token", body = ErrorBody, headers(("WWW-Authenticate" = String))),
         (status = 403, description = "The token is another user's", body = ErrorBody), (status = 404, description = "No such task of this user", body = ErrorBody)))]
 #[patch("/<_user_id>/tasks/<id>", data = "<body>")]
-async fn update(owner: Owner, _user_id: &str, id: TaskId, db: &State<Db>, body: JsonBody<PatchTask>) -> AppResult<WithHeaders<Json<Task>>> {
+async fn update(
+    owner: Owner,
+    _user_id: &str,
+    id: TaskId,
+    db: &State<Db>,
+    body: JsonBody<PatchTask>,
+) -> AppResult<WithHeaders<Json<Task>>> {
     let (id, body) = (id.get()?, body.into_inner());
     let title = body.title.as_deref().map(title).transpose()?;
     let description = body.description.as_deref().map(description).transpose()?;
-    task_reply(store::update(db, &owner.user_id, id, title.as_deref(), description.as_deref(), body.completed, now_millis()).await)
+    task_reply(
+        store::update(db, &owner.user_id, id, title.as_deref(), description.as_deref(), body.completed, now_millis())
+            .await,
+    )
 }
 
 #[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}/complete", tag = "tasks", security(("bearer" = [])), params(("user_id" = String, Path, description = "Must equal the token's `sub`"), ("id" = i64, Path, description = "Task id")),

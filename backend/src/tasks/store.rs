@@ -14,7 +14,15 @@ type TaskRow = (i64, String, String, String, bool, i64, i64);
 const COLUMNS: &str = "id, user_id, title, description, completed, created_at, updated_at";
 
 fn to_task((id, user_id, title, description, completed, created_at, updated_at): TaskRow) -> Task {
-    Task { id, user_id, title, description, completed, created_at: iso8601(created_at), updated_at: iso8601(updated_at) }
+    Task {
+        id,
+        user_id,
+        title,
+        description,
+        completed,
+        created_at: iso8601(created_at),
+        updated_at: iso8601(updated_at),
+    }
 }
 
 /// Sort orders the list accepts, each with a tie-breaker so pages are stable.
@@ -157,7 +165,8 @@ pub async fn create(db: &Db, user_id: &str, title: &str, description: &str, now:
 
 pub async fn get(db: &Db, user_id: &str, id: i64) -> Result<Option<Task>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2");
-    let row: Option<TaskRow> = on_db!(db, |pool| sqlx::query_as(&sql).bind(id).bind(user_id).fetch_optional(pool).await)?;
+    let row: Option<TaskRow> =
+        on_db!(db, |pool| sqlx::query_as(&sql).bind(id).bind(user_id).fetch_optional(pool).await)?;
     Ok(row.map(to_task))
 }
 

@@ -55,7 +55,8 @@ impl SqliteVersions {
             Some(conn) => conn,
             None => self.open().map_err(|e| tracing::debug!("inline SQLite read unavailable: {e}")).ok()?,
         };
-        let read = conn.prepare_cached(VERSION_SQL).and_then(|mut statement| statement.query_row([user_id], |row| row.get(0)));
+        let read =
+            conn.prepare_cached(VERSION_SQL).and_then(|mut statement| statement.query_row([user_id], |row| row.get(0)));
         match read {
             Ok(version) => {
                 let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
@@ -185,7 +186,9 @@ mod tests {
         let writer = Connection::open(&path).unwrap();
         writer.pragma_update(None, "journal_mode", "WAL").unwrap();
         writer
-            .execute_batch("CREATE TABLE task_counts (user_id TEXT PRIMARY KEY, total BIGINT, completed BIGINT, version BIGINT)")
+            .execute_batch(
+                "CREATE TABLE task_counts (user_id TEXT PRIMARY KEY, total BIGINT, completed BIGINT, version BIGINT)",
+            )
             .unwrap();
         assert_eq!(versions.version("u"), Some(0), "no row yet: version 0");
         writer.execute("INSERT INTO task_counts VALUES ('u', 1, 0, 1)", []).unwrap();

@@ -23,25 +23,45 @@ impl TestKey {
     }
 
     pub fn ed25519() -> Self {
-        Self::new("test-ed25519", Algorithm::EdDSA, EncodingKey::from_ed_pem(include_bytes!("../fixtures/ed25519.pem")).unwrap())
+        Self::new(
+            "test-ed25519",
+            Algorithm::EdDSA,
+            EncodingKey::from_ed_pem(include_bytes!("../fixtures/ed25519.pem")).unwrap(),
+        )
     }
 
     /// Another Ed25519 key: signs tokens that claim `ed25519()`'s kid.
     pub fn ed25519_other() -> Self {
-        Self::new("test-ed25519", Algorithm::EdDSA, EncodingKey::from_ed_pem(include_bytes!("../fixtures/ed25519-other.pem")).unwrap())
+        Self::new(
+            "test-ed25519",
+            Algorithm::EdDSA,
+            EncodingKey::from_ed_pem(include_bytes!("../fixtures/ed25519-other.pem")).unwrap(),
+        )
     }
 
     pub fn es256() -> Self {
-        Self::new("test-es256", Algorithm::ES256, EncodingKey::from_ec_pem(include_bytes!("../fixtures/es256.pem")).unwrap())
+        Self::new(
+            "test-es256",
+            Algorithm::ES256,
+            EncodingKey::from_ec_pem(include_bytes!("../fixtures/es256.pem")).unwrap(),
+        )
     }
 
     pub fn rs256() -> Self {
-        Self::new("test-rs256", Algorithm::RS256, EncodingKey::from_rsa_pem(include_bytes!("../fixtures/rs256.pem")).unwrap())
+        Self::new(
+            "test-rs256",
+            Algorithm::RS256,
+            EncodingKey::from_rsa_pem(include_bytes!("../fixtures/rs256.pem")).unwrap(),
+        )
     }
 
     /// The RSA fixture used with RSASSA-PSS.
     pub fn ps256() -> Self {
-        Self::new("test-ps256", Algorithm::PS256, EncodingKey::from_rsa_pem(include_bytes!("../fixtures/rs256.pem")).unwrap())
+        Self::new(
+            "test-ps256",
+            Algorithm::PS256,
+            EncodingKey::from_rsa_pem(include_bytes!("../fixtures/rs256.pem")).unwrap(),
+        )
     }
 
     pub fn with_kid(mut self, kid: &str) -> Self {

@@ -96,7 +96,11 @@ pub struct TempDir(PathBuf);
 
 impl TempDir {
     pub fn new(label: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("todo-test-{label}-{}-{:016x}", std::process::id(), rand::random::<u64>()));
+        let path = std::env::temp_dir().join(format!(
+            "todo-test-{label}-{}-{:016x}",
+            std::process::id(),
+            rand::random::<u64>()
+        ));
         std::fs::create_dir_all(&path).unwrap();
         Self(path)
     }
@@ -143,7 +147,11 @@ impl TestDb {
                 let mut admin = PgConnection::connect(&admin_url).await.expect("PostgreSQL reachable");
                 admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create test database");
                 let (base, _) = admin_url.rsplit_once('/').expect("URL has a database path");
-                TestDb { url: format!("{base}/{name}"), engine: "postgres", cleanup: Cleanup::Postgres { admin_url, name } }
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    engine: "postgres",
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
             }
             _ => {
                 let dir = TempDir::new("db");
@@ -197,7 +205,10 @@ impl TestApp {
     pub async fn sign_up(&self) -> SignedIn {
         let email = format!("user-{:016x}@example.com", rand::random::<u64>());
         let res = self
-            .post_json("/api/auth/sign-up/email", serde_json::json!({"name": "Test User", "email": email, "password": PASSWORD}))
+            .post_json(
+                "/api/auth/sign-up/email",
+                serde_json::json!({"name": "Test User", "email": email, "password": PASSWORD}),
+            )
             .await;
         assert_eq!(res.status(), rocket::http::Status::Ok, "sign-up");
         let cookie = set_session_cookie(&res).expect("session cookie");
@@ -266,7 +277,13 @@ impl Reply {
 
 impl TestApp {
     /// Any request to the API, with an optional bearer token and JSON body.
-    pub async fn call(&self, method: rocket::http::Method, path: &str, token: Option<&str>, body: Option<serde_json::Value>) -> Reply {
+    pub async fn call(
+        &self,
+        method: rocket::http::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> Reply {
         let mut req = self.client.req(method, path.to_owned());
         if let Some(t) = token {
             req = req.header(rocket::http::Header::new("Authorization", format!("Bearer {t}")));
@@ -280,7 +297,12 @@ impl TestApp {
     /// Creates a task for `user` and returns its JSON.
     pub async fn create_task(&self, user_id: &str, token: &str, title: &str) -> serde_json::Value {
         let reply = self
-            .call(rocket::http::Method::Post, &format!("/api/{user_id}/tasks"), Some(token), Some(serde_json::json!({"title": title})))
+            .call(
+                rocket::http::Method::Post,
+                &format!("/api/{user_id}/tasks"),
+                Some(token),
+                Some(serde_json::json!({"title": title})),
+            )
             .await;
         assert_eq!(reply.status, rocket::http::Status::Created, "{}", reply.text);
         reply.json()

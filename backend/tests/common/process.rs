@@ -145,7 +145,13 @@ impl RawReply {
 }
 
 /// One request with extra headers over a fresh connection.
-pub fn http_with(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> std::io::Result<RawReply> {
+pub fn http_with(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<RawReply> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     send_with(&mut stream, method, path, headers, body)?;
     read_raw(stream)
@@ -156,7 +162,13 @@ pub fn send(stream: &mut TcpStream, method: &str, path: &str, body: &str) -> std
     send_with(stream, method, path, &[], body)
 }
 
-fn send_with(stream: &mut TcpStream, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> std::io::Result<()> {
+fn send_with(
+    stream: &mut TcpStream,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
     write!(

@@ -31,7 +31,12 @@ async fn signed_in_user(path: &str, body: Option<String>) -> Result<User, ApiErr
 }
 
 pub async fn sign_in(email: &str, password: &str, remember_me: bool) -> Result<User, ApiError> {
-    let body = SignInRequest { email: email.into(), password: password.into(), remember_me: Some(remember_me), callback_url: None };
+    let body = SignInRequest {
+        email: email.into(),
+        password: password.into(),
+        remember_me: Some(remember_me),
+        callback_url: None,
+    };
     signed_in_user("/sign-in/email", json(&body)).await
 }
 

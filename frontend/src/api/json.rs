@@ -52,11 +52,8 @@ impl de::Error for DecodeError {
 
 /// Decodes JSON text; an empty body (a 204) is `null`.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, DecodeError> {
-    let value = if text.trim().is_empty() {
-        JsValue::NULL
-    } else {
-        JSON::parse(text).map_err(|_| DecodeError("not JSON"))?
-    };
+    let value =
+        if text.trim().is_empty() { JsValue::NULL } else { JSON::parse(text).map_err(|_| DecodeError("not JSON"))? };
     T::deserialize(Value(value))
 }
 
@@ -217,8 +214,14 @@ mod tests {
             b: Option<String>,
             big: i64,
         }
-        assert_eq!(from_str::<Shape>(r#"{"a":null,"big":1795617934018}"#).unwrap(), Shape { a: None, b: None, big: 1_795_617_934_018 });
-        assert_eq!(from_str::<Shape>(r#"{"a":-3,"b":"x","big":0}"#).unwrap(), Shape { a: Some(-3), b: Some("x".into()), big: 0 });
+        assert_eq!(
+            from_str::<Shape>(r#"{"a":null,"big":1795617934018}"#).unwrap(),
+            Shape { a: None, b: None, big: 1_795_617_934_018 }
+        );
+        assert_eq!(
+            from_str::<Shape>(r#"{"a":-3,"b":"x","big":0}"#).unwrap(),
+            Shape { a: Some(-3), b: Some("x".into()), big: 0 }
+        );
         assert!(from_str::<serde::de::IgnoredAny>(r#"{"success":true}"#).is_ok());
     }
 
@@ -227,7 +230,10 @@ mod tests {
         assert_eq!(from_str::<Vec<Task>>("{not json"), Err(DecodeError("not JSON")));
         assert!(from_str::<Vec<Task>>(r#"{"id":1}"#).is_err());
         assert!(from_str::<Task>(r#"{"id":"seven"}"#).is_err());
-        assert!(from_str::<Task>(r#"{"id":1.5,"user_id":"u","title":"t","description":"","completed":false,"created_at":"","updated_at":""}"#).is_err());
+        assert!(from_str::<Task>(
+            r#"{"id":1.5,"user_id":"u","title":"t","description":"","completed":false,"created_at":"","updated_at":""}"#
+        )
+        .is_err());
         assert!(from_str::<ErrorBody>(r#"{"message":"m"}"#).is_err(), "a missing field");
     }
 }

@@ -95,7 +95,12 @@ pub async fn request<T: DeserializeOwned>(
 
 /// The request itself and the error mapping: one copy in the wasm, not one
 /// per answer type (only the JSON decoding in `request` is generic).
-async fn exchange(method: Method, url: &str, bearer: Option<&str>, json: Option<String>) -> Result<(String, Headers), ApiError> {
+async fn exchange(
+    method: Method,
+    url: &str,
+    bearer: Option<&str>,
+    json: Option<String>,
+) -> Result<(String, Headers), ApiError> {
     let mut builder = RequestBuilder::new(url)
         .method(method)
         .header("Accept", "application/json")
@@ -104,12 +109,14 @@ async fn exchange(method: Method, url: &str, bearer: Option<&str>, json: Option<
         builder = builder.header("Authorization", &format!("Bearer {token}"));
     }
     let sent = match json {
-        Some(body) => builder
-            .header("Content-Type", "application/json")
-            .body(body)
-            .map_err(|e| ApiError::Network(e.to_string()))?
-            .send()
-            .await,
+        Some(body) => {
+            builder
+                .header("Content-Type", "application/json")
+                .body(body)
+                .map_err(|e| ApiError::Network(e.to_string()))?
+                .send()
+                .await
+        }
         None => builder.send().await,
     };
     let response = sent.map_err(|e| ApiError::Network(e.to_string()))?;

@@ -11,7 +11,14 @@ pub const REFRESH_MARGIN_SECS: i64 = 60;
 /// number.)
 pub fn exp(token: &str) -> Option<i64> {
     let payload = token.split('.').nth(1)?.trim_end_matches('=');
-    let mut standard: String = payload.chars().map(|c| match c { '-' => '+', '_' => '/', c => c }).collect();
+    let mut standard: String = payload
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
     while standard.len() % 4 != 0 {
         standard.push('=');
     }

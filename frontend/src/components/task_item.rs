@@ -22,7 +22,8 @@ pub fn TaskItem(props: &TaskItemProps) -> Html {
     let task = props.task.clone();
 
     let start_edit = {
-        let (editing, draft, draft_details, task) = (editing.clone(), draft.clone(), draft_details.clone(), task.clone());
+        let (editing, draft, draft_details, task) =
+            (editing.clone(), draft.clone(), draft_details.clone(), task.clone());
         Callback::from(move |_: MouseEvent| {
             draft.set(task.title.clone());
             draft_details.set(task.description.clone());
@@ -49,10 +50,22 @@ pub fn TaskItem(props: &TaskItemProps) -> Html {
             _ => {}
         })
     };
-    let oninput = { let draft = draft.clone(); Callback::from(move |e: InputEvent| draft.set(input_value(&e))) };
-    let ondetails = { let d = draft_details.clone(); Callback::from(move |e: InputEvent| d.set(input_value(&e))) };
-    let ontoggle = { let (cb, task) = (props.ontoggle.clone(), task.clone()); Callback::from(move |_: Event| cb.emit(task.clone())) };
-    let ondelete = { let (cb, task) = (props.ondelete.clone(), task.clone()); Callback::from(move |_: MouseEvent| cb.emit(task.clone())) };
+    let oninput = {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| draft.set(input_value(&e)))
+    };
+    let ondetails = {
+        let d = draft_details.clone();
+        Callback::from(move |e: InputEvent| d.set(input_value(&e)))
+    };
+    let ontoggle = {
+        let (cb, task) = (props.ontoggle.clone(), task.clone());
+        Callback::from(move |_: Event| cb.emit(task.clone()))
+    };
+    let ondelete = {
+        let (cb, task) = (props.ondelete.clone(), task.clone());
+        Callback::from(move |_: MouseEvent| cb.emit(task.clone()))
+    };
     let checkbox_id = format!("task-{}", task.id);
     let class = if task.completed { "task done" } else { "task" };
 

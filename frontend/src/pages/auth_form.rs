@@ -6,12 +6,17 @@ use crate::api::ApiError;
 pub fn auth_error_message(error: &ApiError) -> String {
     match (error.status(), error.code()) {
         (_, Some("INVALID_EMAIL_OR_PASSWORD")) => "Wrong email or password.".into(),
-        (_, Some("USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL")) => "An account with this email already exists. Sign in instead?".into(),
+        (_, Some("USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL")) => {
+            "An account with this email already exists. Sign in instead?".into()
+        }
         (_, Some("INVALID_EMAIL")) => "That does not look like an email address.".into(),
         (_, Some("PASSWORD_TOO_SHORT")) => "The password needs at least 8 characters.".into(),
         (_, Some("PASSWORD_TOO_LONG")) => "The password can have at most 128 characters.".into(),
         (Some(429), _) => match error.retry_after() {
-            Some(secs) => format!("Too many attempts. Please wait {secs} second{} and try again.", if secs == 1 { "" } else { "s" }),
+            Some(secs) => format!(
+                "Too many attempts. Please wait {secs} second{} and try again.",
+                if secs == 1 { "" } else { "s" }
+            ),
             None => "Too many attempts. Please wait a few seconds and try again.".into(),
         },
         _ => error.to_string(),

@@ -1,8 +1,8 @@
 use yew::prelude::*;
 
 use super::auth_form::auth_error_message;
-use crate::components::input_value;
 use crate::auth::{use_auth, Session};
+use crate::components::input_value;
 use crate::router::{use_location, use_navigator, use_redirect, Link};
 use crate::routes::{safe_redirect, use_title, Route};
 
@@ -35,8 +35,16 @@ pub fn Login() -> Html {
             }
             busy.set(true);
             error.set(None);
-            let (auth, email, password, remember, error, busy, navigator, target) =
-                (auth.clone(), (*email).clone(), (*password).clone(), *remember, error.clone(), busy.clone(), navigator.clone(), target.clone());
+            let (auth, email, password, remember, error, busy, navigator, target) = (
+                auth.clone(),
+                (*email).clone(),
+                (*password).clone(),
+                *remember,
+                error.clone(),
+                busy.clone(),
+                navigator.clone(),
+                target.clone(),
+            );
             wasm_bindgen_futures::spawn_local(async move {
                 match auth.sign_in(&email, &password, remember).await {
                     Ok(()) => {
@@ -50,9 +58,18 @@ pub fn Login() -> Html {
             });
         })
     };
-    let on_email = { let email = email.clone(); Callback::from(move |e: InputEvent| email.set(input_value(&e))) };
-    let on_password = { let password = password.clone(); Callback::from(move |e: InputEvent| password.set(input_value(&e))) };
-    let on_remember = { let remember = remember.clone(); Callback::from(move |_: Event| remember.set(!*remember)) };
+    let on_email = {
+        let email = email.clone();
+        Callback::from(move |e: InputEvent| email.set(input_value(&e)))
+    };
+    let on_password = {
+        let password = password.clone();
+        Callback::from(move |e: InputEvent| password.set(input_value(&e)))
+    };
+    let on_remember = {
+        let remember = remember.clone();
+        Callback::from(move |_: Event| remember.set(!*remember))
+    };
     html! {
         <section class="card narrow">
             <h1>{ "Sign in" }</h1>

@@ -2,8 +2,8 @@ use shared::limits::PASSWORD_MIN_CHARS;
 use yew::prelude::*;
 
 use super::auth_form::auth_error_message;
-use crate::components::input_value;
 use crate::auth::{use_auth, Session};
+use crate::components::input_value;
 use crate::router::{use_navigator, use_redirect, Link};
 use crate::routes::{use_title, Route};
 
@@ -41,8 +41,15 @@ pub fn Signup() -> Html {
             }
             busy.set(true);
             error.set(None);
-            let (auth, name, email, password, error, busy, navigator) =
-                (auth.clone(), (*name).clone(), (*email).clone(), (*password).clone(), error.clone(), busy.clone(), navigator.clone());
+            let (auth, name, email, password, error, busy, navigator) = (
+                auth.clone(),
+                (*name).clone(),
+                (*email).clone(),
+                (*password).clone(),
+                error.clone(),
+                busy.clone(),
+                navigator.clone(),
+            );
             wasm_bindgen_futures::spawn_local(async move {
                 match auth.sign_up(&name, &email, &password).await {
                     Ok(()) => {
@@ -56,9 +63,18 @@ pub fn Signup() -> Html {
             });
         })
     };
-    let on_name = { let name = name.clone(); Callback::from(move |e: InputEvent| name.set(input_value(&e))) };
-    let on_email = { let email = email.clone(); Callback::from(move |e: InputEvent| email.set(input_value(&e))) };
-    let on_password = { let password = password.clone(); Callback::from(move |e: InputEvent| password.set(input_value(&e))) };
+    let on_name = {
+        let name = name.clone();
+        Callback::from(move |e: InputEvent| name.set(input_value(&e)))
+    };
+    let on_email = {
+        let email = email.clone();
+        Callback::from(move |e: InputEvent| email.set(input_value(&e)))
+    };
+    let on_password = {
+        let password = password.clone();
+        Callback::from(move |e: InputEvent| password.set(input_value(&e)))
+    };
     html! {
         <section class="card narrow">
             <h1>{ "Create an account" }</h1>

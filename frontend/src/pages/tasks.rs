@@ -47,7 +47,11 @@ pub struct TaskList {
 
 pub enum TaskAction {
     Loading,
-    Loaded { tasks: Vec<Task>, total: usize, append: bool },
+    Loaded {
+        tasks: Vec<Task>,
+        total: usize,
+        append: bool,
+    },
     Failed(String),
     /// Insert at the top, or replace the task with the same id.
     Upsert(Task),
@@ -146,7 +150,13 @@ fn load(api: ApiHandle, list: UseReducerDispatcher<TaskList>, offset: usize) {
 }
 
 /// A refused change: put back `previous` (unless the task is gone), say why.
-fn roll_back(list: &UseReducerDispatcher<TaskList>, toasts: &crate::toast::ToastHandle, previous: Option<Task>, id: i64, e: &ApiError) {
+fn roll_back(
+    list: &UseReducerDispatcher<TaskList>,
+    toasts: &crate::toast::ToastHandle,
+    previous: Option<Task>,
+    id: i64,
+    e: &ApiError,
+) {
     match e.status() {
         Some(404) => list.dispatch(TaskAction::Remove(id)),
         Some(401 | 403) => {
@@ -265,7 +275,8 @@ fn TaskManager() -> Html {
             list.dispatch(TaskAction::Remove(task.id));
             let (api, list, toasts) = (api.clone(), list.clone(), toasts.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                if let Err(e) = api.run(|uid, token| async move { task_api::delete(&uid, &token, task.id).await }).await {
+                if let Err(e) = api.run(|uid, token| async move { task_api::delete(&uid, &token, task.id).await }).await
+                {
                     roll_back(&list, &toasts, Some(task.clone()), task.id, &e);
                 }
             });
@@ -283,7 +294,13 @@ fn TaskManager() -> Html {
                     description: (edited.description != task.description).then(|| edited.description.clone()),
                     ..Default::default()
                 };
-                match api.run(|uid, token| { let patch = patch.clone(); async move { task_api::update(&uid, &token, task.id, &patch).await } }).await {
+                match api
+                    .run(|uid, token| {
+                        let patch = patch.clone();
+                        async move { task_api::update(&uid, &token, task.id, &patch).await }
+                    })
+                    .await
+                {
                     Ok(saved) => list.dispatch(TaskAction::Upsert(saved)),
                     Err(e) => roll_back(&list, &toasts, Some(task.clone()), task.id, &e),
                 }
@@ -306,10 +323,22 @@ fn TaskManager() -> Html {
             }
         })
     };
-    let onretry = { let (api, list) = (api.clone(), list.dispatcher()); Callback::from(move |_: MouseEvent| load(api.clone(), list.clone(), 0)) };
-    let onmore = { let (api, list_state) = (api.clone(), list.clone()); Callback::from(move |_: MouseEvent| load(api.clone(), list_state.dispatcher(), list_state.tasks.len())) };
-    let oninput = { let title = title.clone(); Callback::from(move |e: InputEvent| title.set(input_value(&e))) };
-    let ondetails = { let details = details.clone(); Callback::from(move |e: InputEvent| details.set(input_value(&e))) };
+    let onretry = {
+        let (api, list) = (api.clone(), list.dispatcher());
+        Callback::from(move |_: MouseEvent| load(api.clone(), list.clone(), 0))
+    };
+    let onmore = {
+        let (api, list_state) = (api.clone(), list.clone());
+        Callback::from(move |_: MouseEvent| load(api.clone(), list_state.dispatcher(), list_state.tasks.len()))
+    };
+    let oninput = {
+        let title = title.clone();
+        Callback::from(move |e: InputEvent| title.set(input_value(&e)))
+    };
+    let ondetails = {
+        let details = details.clone();
+        Callback::from(move |e: InputEvent| details.set(input_value(&e)))
+    };
 
     let completed = list.tasks.iter().filter(|t| t.completed).count();
     let active = list.tasks.len() - completed;
@@ -373,13 +402,22 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn task(id: i64, completed: bool) -> Task {
-        Task { id, user_id: "u".into(), title: format!("t{id}"), description: String::new(), completed, created_at: String::new(), updated_at: String::new() }
+        Task {
+            id,
+            user_id: "u".into(),
+            title: format!("t{id}"),
+            description: String::new(),
+            completed,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
     }
 
     #[test]
     fn optimistic_changes_and_their_rollback_keep_counts_right() {
         let list = Rc::new(TaskList::default());
-        let list = list.reduce(TaskAction::Loaded { tasks: vec![task(2, false), task(1, true)], total: 2, append: false });
+        let list =
+            list.reduce(TaskAction::Loaded { tasks: vec![task(2, false), task(1, true)], total: 2, append: false });
         let list = list.reduce(TaskAction::Upsert(task(-1, false)));
         assert_eq!((list.tasks[0].id, list.total), (-1, 3), "placeholder on top");
         let list = list.reduce(TaskAction::Swap(-1, task(3, false)));
