@@ -1,18 +1,23 @@
 //! The root: configuration check, providers (router, toasts, auth), the
-//! page frame with its header.
+//! page frame with its header, and which page each route shows.
 
 use yew::prelude::*;
 
-use crate::auth::{use_auth, AuthProvider, Session};
-use crate::components::ConfigError;
+use crate::auth::context::{use_auth, AuthProvider, Session};
+use crate::components::config_error::ConfigError;
 use crate::config::endpoints;
-use crate::pages::ServerStatusPanel;
+use crate::pages::home::Home;
+use crate::pages::login::Login;
+use crate::pages::not_found::NotFound;
+use crate::pages::server_status_panel::ServerStatusPanel;
+use crate::pages::signup::Signup;
+use crate::pages::tasks::Tasks;
 use crate::router::{use_navigator, use_route, Link, Router};
-use crate::routes::{switch, Route};
-use crate::toast::ToastProvider;
+use crate::routes::Route;
+use crate::toast::provider::ToastProvider;
 
 #[component]
-pub fn App() -> Html {
+pub(crate) fn App() -> Html {
     // A bad build-time API_URL/AUTH_URL must say so, not leave a blank page.
     if let Err(e) = endpoints() {
         return html! { <ConfigError message={e} /> };
@@ -38,6 +43,16 @@ pub fn App() -> Html {
 #[component]
 fn Page() -> Html {
     switch(use_route())
+}
+
+fn switch(route: Route) -> Html {
+    match route {
+        Route::Home => html! { <Home /> },
+        Route::Login => html! { <Login /> },
+        Route::Signup => html! { <Signup /> },
+        Route::Tasks => html! { <Tasks /> },
+        Route::NotFound => html! { <NotFound /> },
+    }
 }
 
 /// Brand, and either the user with Sign out or the sign-in links.

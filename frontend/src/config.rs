@@ -3,15 +3,15 @@
 
 /// Where the API and the auth server are.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoints {
+pub(crate) struct Endpoints {
     /// Prefix for `/api/...` paths: `""` for same origin, else `https://host`.
-    pub api_base: String,
+    pub(crate) api_base: String,
     /// Base of the auth server, e.g. `/api/auth` or `https://auth.host/api/auth`.
-    pub auth_base: String,
+    pub(crate) auth_base: String,
 }
 
 /// Validates the build-time values; an error names the bad variable.
-pub fn endpoints_from(api_url: Option<&str>, auth_url: Option<&str>) -> Result<Endpoints, String> {
+pub(crate) fn endpoints_from(api_url: Option<&str>, auth_url: Option<&str>) -> Result<Endpoints, String> {
     let api_base = match api_url.map(str::trim).filter(|s| !s.is_empty()) {
         None => String::new(),
         Some(url) if is_http_url(url) => url.trim_end_matches('/').to_owned(),
@@ -32,7 +32,7 @@ fn is_http_url(url: &str) -> bool {
 }
 
 /// The endpoints this build was configured with.
-pub fn endpoints() -> Result<Endpoints, String> {
+pub(crate) fn endpoints() -> Result<Endpoints, String> {
     endpoints_from(option_env!("API_URL"), option_env!("AUTH_URL"))
 }
 

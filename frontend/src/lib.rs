@@ -1,16 +1,23 @@
-//! The Yew SPA: providers + router (`app`), the one request function and the
-//! `use_api()` hook (`api`), the auth context (`auth`), toasts (`toast`),
-//! pages per route, presentational components.
+//! The Yew SPA. Module ownership (one line each) is in `frontend/ARCHITECTURE.md`;
+//! in short: `app` is the root, `pages` render, `hooks` act, `api` is the
+//! transport, `ux` decides what a failure means to the user.
+//!
+//! Modules are `pub(crate)` (so the compiler reports dead code) except what
+//! the browser tests in `frontend/tests/` mount: `auth::context`,
+//! `components::server_status`, `toast::provider`.
 
-pub mod api;
-pub mod app;
+mod api;
+mod app;
 pub mod auth;
 pub mod components;
-pub mod config;
-pub mod pages;
-pub mod router;
-pub mod routes;
+mod config;
+mod hooks;
+mod pages;
+mod router;
+mod routes;
+mod task_list;
 pub mod toast;
+mod ux;
 
 // Unit tests of pure logic run in the same headless-browser suite as the
 // component tests (`cargo xtask test`), so the SPA is compiled only for wasm.

@@ -15,9 +15,9 @@ use crate::routes::Route;
 
 /// Where the browser is: the path and the raw query (without `?`).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Location {
-    pub path: String,
-    pub query: String,
+pub(crate) struct Location {
+    pub(crate) path: String,
+    pub(crate) query: String,
 }
 
 impl Location {
@@ -33,14 +33,14 @@ impl Location {
     }
 
     /// The first value of query parameter `name`, percent-decoded.
-    pub fn param(&self, name: &str) -> Option<String> {
+    pub(crate) fn param(&self, name: &str) -> Option<String> {
         query_param(&self.query, name)
     }
 }
 
 /// The first value of `name` in a query string (`a=1&b=2`), decoded as a
 /// form value (`+` is a space, `%XX` a byte of UTF-8).
-pub fn query_param(query: &str, name: &str) -> Option<String> {
+pub(crate) fn query_param(query: &str, name: &str) -> Option<String> {
     query.split('&').find_map(|pair| {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         (key == name).then(|| {
@@ -53,24 +53,24 @@ pub fn query_param(query: &str, name: &str) -> Option<String> {
 /// Changes the location (pushing or replacing a history entry) and tells
 /// the router.
 #[derive(Clone, PartialEq)]
-pub struct Navigator {
+pub(crate) struct Navigator {
     changed: Callback<Location>,
 }
 
 impl Navigator {
-    pub fn push(&self, route: &Route) {
+    pub(crate) fn push(&self, route: &Route) {
         self.go(route, &[], false);
     }
 
-    pub fn push_with_query(&self, route: &Route, query: &[(&str, &str)]) {
+    pub(crate) fn push_with_query(&self, route: &Route, query: &[(&str, &str)]) {
         self.go(route, query, false);
     }
 
-    pub fn replace_with_query(&self, route: &Route, query: &[(&str, &str)]) {
+    pub(crate) fn replace_with_query(&self, route: &Route, query: &[(&str, &str)]) {
         self.go(route, query, true);
     }
 
-    pub fn replace(&self, route: &Route) {
+    pub(crate) fn replace(&self, route: &Route) {
         self.go(route, &[], true);
     }
 
@@ -100,13 +100,13 @@ struct RouterContext {
 }
 
 #[derive(Properties, PartialEq)]
-pub struct RouterProps {
-    pub children: Html,
+pub(crate) struct RouterProps {
+    pub(crate) children: Html,
 }
 
 /// Provides the location and the navigator; follows Back and Forward.
 #[component]
-pub fn Router(props: &RouterProps) -> Html {
+pub(crate) fn Router(props: &RouterProps) -> Html {
     let location = use_state(|| Rc::new(Location::current()));
     let navigator = {
         let location = location.clone();
@@ -133,35 +133,35 @@ pub fn Router(props: &RouterProps) -> Html {
 
 /// The navigator (`None` outside `<Router>`, e.g. in a component test).
 #[hook]
-pub fn use_navigator() -> Option<Navigator> {
+pub(crate) fn use_navigator() -> Option<Navigator> {
     use_context::<RouterContext>().map(|c| c.navigator)
 }
 
 /// The current location (`None` outside `<Router>`).
 #[hook]
-pub fn use_location() -> Option<Rc<Location>> {
+pub(crate) fn use_location() -> Option<Rc<Location>> {
     use_context::<RouterContext>().map(|c| c.location)
 }
 
 /// The current route (re-rendering when it changes).
 #[hook]
-pub fn use_route() -> Route {
+pub(crate) fn use_route() -> Route {
     let location = use_location();
     Route::recognize(location.as_deref().map(|l| l.path.as_str()).unwrap_or("/")).unwrap_or(Route::NotFound)
 }
 
 #[derive(Properties, PartialEq)]
-pub struct LinkProps {
-    pub to: Route,
+pub(crate) struct LinkProps {
+    pub(crate) to: Route,
     #[prop_or_default]
-    pub classes: Classes,
-    pub children: Html,
+    pub(crate) classes: Classes,
+    pub(crate) children: Html,
 }
 
 /// An ordinary link (it works opened in a new tab) that navigates in place
 /// on a plain click.
 #[component]
-pub fn Link(props: &LinkProps) -> Html {
+pub(crate) fn Link(props: &LinkProps) -> Html {
     let navigator = use_navigator();
     let to = props.to.clone();
     let onclick = Callback::from(move |e: MouseEvent| {
@@ -177,7 +177,7 @@ pub fn Link(props: &LinkProps) -> Html {
 /// Goes to `to` once rendered with `Some`, replacing the current history
 /// entry (Back must not land on a page that only redirects again).
 #[hook]
-pub fn use_redirect(to: Option<Route>) {
+pub(crate) fn use_redirect(to: Option<Route>) {
     let navigator = use_navigator();
     use_effect_with(to, move |to| {
         if let (Some(to), Some(nav)) = (to, navigator) {

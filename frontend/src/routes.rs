@@ -1,11 +1,8 @@
-//! The route table, what renders for each route, and safe post-login targets.
-
-use yew::prelude::*;
-
-use crate::pages::{Home, Login, NotFound, Signup, Tasks};
+//! The route table and safe post-login targets (pure: what renders for each
+//! route is `app::switch`, so this file uses no page).
 
 #[derive(Clone, PartialEq, Debug)]
-pub enum Route {
+pub(crate) enum Route {
     Home,
     Login,
     Signup,
@@ -15,7 +12,7 @@ pub enum Route {
 }
 
 impl Route {
-    pub fn path(&self) -> &'static str {
+    pub(crate) fn path(&self) -> &'static str {
         match self {
             Route::Home => "/",
             Route::Login => "/login",
@@ -26,7 +23,7 @@ impl Route {
     }
 
     /// The route at `path` (a trailing `/` is ignored), `None` if none is.
-    pub fn recognize(path: &str) -> Option<Route> {
+    pub(crate) fn recognize(path: &str) -> Option<Route> {
         let path = match path.strip_suffix('/') {
             Some("") | None => path,
             Some(trimmed) => trimmed,
@@ -35,19 +32,9 @@ impl Route {
     }
 }
 
-pub fn switch(route: Route) -> Html {
-    match route {
-        Route::Home => html! { <Home /> },
-        Route::Login => html! { <Login /> },
-        Route::Signup => html! { <Signup /> },
-        Route::Tasks => html! { <Tasks /> },
-        Route::NotFound => html! { <NotFound /> },
-    }
-}
-
 /// Where to go after signing in: the `redirect` query if it is a page of
 /// this app (no open redirects: `//evil.com`, `https://…` are refused).
-pub fn safe_redirect(target: Option<&str>) -> Route {
+pub(crate) fn safe_redirect(target: Option<&str>) -> Route {
     let Some(path) = target.filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\')) else {
         return Route::Tasks;
     };
@@ -55,16 +42,6 @@ pub fn safe_redirect(target: Option<&str>) -> Route {
         Some(Route::Login | Route::Signup | Route::NotFound) | None => Route::Tasks,
         Some(route) => route,
     }
-}
-
-/// Sets the page `<title>` while a page is shown.
-#[hook]
-pub fn use_title(title: &'static str) {
-    use_effect_with(title, |title| {
-        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-            doc.set_title(&format!("{title} · Todo"));
-        }
-    });
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The auth context resolves the session from `get-session` at start.
 
-use frontend::auth::{use_auth, AuthProvider, Session};
+use frontend::auth::context::{use_auth, AuthProvider, Session};
 use wasm_bindgen_test::*;
 use yew::prelude::*;
 

@@ -3,7 +3,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use frontend::components::{ServerStatus, StatusView};
+use frontend::components::server_status::{ServerStatus, StatusView};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use yew::prelude::*;
@@ -83,7 +83,7 @@ async fn server_status_offers_retry_when_down() {
 
 // ---- toasts -------------------------------------------------------------------
 
-use frontend::toast::{use_toasts, ToastProvider};
+use frontend::toast::provider::{use_toasts, ToastProvider};
 
 #[component]
 fn ToastButton() -> Html {
@@ -121,57 +121,4 @@ async fn toasts_are_announced_stack_and_dismiss() {
     click(&root, ".toast .toast-close");
     eventually(|| root.query_selector_all(".toast").map(|l| l.length()).unwrap_or(0) == 1).await;
     assert_eq!(root.query_selector_all(".toast").unwrap().length(), 1, "dismissed by its button");
-}
-
-// ---- the request function through real fetch (window.fetch stubbed) ----------
-
-use frontend::api::ux::{ux_for, Ux};
-use frontend::api::{request, ApiError};
-use gloo_net::http::Method;
-
-/// Replaces `window.fetch` with a stub answering `status` (or failing like
-/// an offline network when `status` is 0) and recording what was sent.
-fn stub_fetch(status: u16) {
-    let install = js_sys::Function::new_with_args(
-        "status",
-        "window.__sent = [];
-         window.fetch = (input, init) => {
-           const req = input instanceof Request ? input : new Request(input, init);
-           window.__sent.push({ url: req.url, auth: req.headers.get('Authorization') });
-           if (status === 0) return Promise.reject(new TypeError('Failed to fetch'));
-           const body = status === 204 ? null : JSON.stringify({ message: 'stubbed ' + status, code: 'STUB' });
-           return Promise.resolve(new Response(body, { status, headers: { 'content-type': 'application/json' } }));
-         };",
-    );
-    install.call1(&wasm_bindgen::JsValue::NULL, &wasm_bindgen::JsValue::from(status)).expect("stub installed");
-}
-
-fn sent_authorization() -> Option<String> {
-    let sent = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__sent".into()).unwrap();
-    let first = js_sys::Reflect::get(&sent, &0.into()).unwrap();
-    js_sys::Reflect::get(&first, &"auth".into()).unwrap().as_string()
-}
-
-#[wasm_bindgen_test]
-async fn the_request_function_sends_the_bearer_token_and_maps_statuses() {
-    for (status, expected) in [(401, Ux::SessionExpired), (403, Ux::Forbidden), (404, Ux::NotFound)] {
-        stub_fetch(status);
-        let err = request::<serde_json::Value>(Method::GET, "/api/u/tasks/1", Some("tok-123"), None)
-            .await
-            .err()
-            .expect("an error");
-        assert_eq!(sent_authorization().as_deref(), Some("Bearer tok-123"));
-        assert_eq!(err.status(), Some(status));
-        assert_eq!(err.code(), Some("STUB"), "the server's {{message, code}} is kept");
-        assert_eq!(ux_for(&err), expected);
-    }
-
-    stub_fetch(0);
-    let err = request::<serde_json::Value>(Method::GET, "/api/u/tasks", Some("t"), None).await.err().unwrap();
-    assert!(matches!(err, ApiError::Network(_)), "{err:?}");
-    assert!(matches!(ux_for(&err), Ux::Retry(_)));
-
-    stub_fetch(204);
-    let ok = request::<()>(Method::DELETE, "/api/u/tasks/1", Some("t"), None).await;
-    assert!(ok.is_ok(), "an empty 204 body decodes");
 }

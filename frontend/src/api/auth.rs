@@ -4,7 +4,8 @@ use gloo_net::http::Method;
 use serde::Deserialize;
 use shared::auth::{SignInRequest, SignUpRequest, TokenResponse, User};
 
-use super::{auth_url, request, ApiError};
+use crate::api::error::ApiError;
+use crate::api::request::{auth_url, request};
 
 fn json(value: &impl serde::Serialize) -> Option<String> {
     serde_json::to_string(value).ok()
@@ -19,7 +20,7 @@ struct WithUser {
 }
 
 /// The signed-in user (or `None`), and the JWT the server sent alongside.
-pub async fn get_session() -> Result<(Option<User>, Option<String>), ApiError> {
+pub(crate) async fn get_session() -> Result<(Option<User>, Option<String>), ApiError> {
     let reply = request::<Option<WithUser>>(Method::GET, &auth_url("/get-session")?, None, None).await?;
     let jwt = reply.headers.get("set-auth-jwt");
     Ok((reply.body.map(|s| s.user), jwt))
@@ -30,7 +31,7 @@ async fn signed_in_user(path: &str, body: Option<String>) -> Result<User, ApiErr
     Ok(request::<WithUser>(Method::POST, &auth_url(path)?, None, body).await?.body.user)
 }
 
-pub async fn sign_in(email: &str, password: &str, remember_me: bool) -> Result<User, ApiError> {
+pub(crate) async fn sign_in(email: &str, password: &str, remember_me: bool) -> Result<User, ApiError> {
     let body = SignInRequest {
         email: email.into(),
         password: password.into(),
@@ -40,7 +41,7 @@ pub async fn sign_in(email: &str, password: &str, remember_me: bool) -> Result<U
     signed_in_user("/sign-in/email", json(&body)).await
 }
 
-pub async fn sign_up(name: &str, email: &str, password: &str) -> Result<User, ApiError> {
+pub(crate) async fn sign_up(name: &str, email: &str, password: &str) -> Result<User, ApiError> {
     let body = SignUpRequest {
         name: name.into(),
         email: email.into(),
@@ -52,11 +53,11 @@ pub async fn sign_up(name: &str, email: &str, password: &str) -> Result<User, Ap
     signed_in_user("/sign-up/email", json(&body)).await
 }
 
-pub async fn sign_out() -> Result<(), ApiError> {
+pub(crate) async fn sign_out() -> Result<(), ApiError> {
     request::<serde::de::IgnoredAny>(Method::POST, &auth_url("/sign-out")?, None, Some("{}".into())).await.map(|_| ())
 }
 
 /// A fresh JWT for the signed-in session.
-pub async fn token() -> Result<String, ApiError> {
+pub(crate) async fn token() -> Result<String, ApiError> {
     Ok(request::<TokenResponse>(Method::GET, &auth_url("/token")?, None, None).await?.body.token)
 }

@@ -13,7 +13,7 @@ use wasm_bindgen::{JsCast, JsValue};
 /// Why a body did not decode. Deliberately without the details serde would
 /// format (see the module comment).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DecodeError(pub &'static str);
+pub(crate) struct DecodeError(pub(crate) &'static str);
 
 impl std::fmt::Display for DecodeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -51,7 +51,7 @@ impl de::Error for DecodeError {
 }
 
 /// Decodes JSON text; an empty body (a 204) is `null`.
-pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, DecodeError> {
+pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, DecodeError> {
     let value =
         if text.trim().is_empty() { JsValue::NULL } else { JSON::parse(text).map_err(|_| DecodeError("not JSON"))? };
     T::deserialize(Value(value))
@@ -199,7 +199,7 @@ mod tests {
         assert_eq!(tasks.len(), 1);
         assert_eq!((tasks[0].id, tasks[0].title.as_str(), tasks[0].completed), (7, "Buy \"milk\" ✓", true));
         let error: ErrorBody = from_str(r#"{"message":"Task not found","code":"TASK_NOT_FOUND"}"#).unwrap();
-        assert_eq!(error.code, "TASK_NOT_FOUND");
+        assert_eq!(error.code, shared::error::codes::TASK_NOT_FOUND);
         let session: Option<SessionResponse> = from_str("null").unwrap();
         assert!(session.is_none());
         let empty: Option<Task> = from_str("").unwrap();

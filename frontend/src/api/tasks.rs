@@ -4,35 +4,46 @@ use gloo_net::http::Method;
 use shared::task::{CreateTask, PatchTask};
 use shared::Task;
 
-use super::{api_url, request, ApiError};
+use crate::api::error::ApiError;
+use crate::api::request::{api_url, request};
 
 fn tasks_url(user_id: &str, rest: &str) -> Result<String, ApiError> {
     api_url(&format!("/api/{user_id}/tasks{rest}"))
 }
 
 /// One page (newest first) and the total count.
-pub async fn list(user_id: &str, token: &str, offset: usize, limit: usize) -> Result<(Vec<Task>, usize), ApiError> {
+pub(crate) async fn list(
+    user_id: &str,
+    token: &str,
+    offset: usize,
+    limit: usize,
+) -> Result<(Vec<Task>, usize), ApiError> {
     let url = tasks_url(user_id, &format!("?sort=-created_at&limit={limit}&offset={offset}"))?;
     let reply = request::<Vec<Task>>(Method::GET, &url, Some(token), None).await?;
     let total = reply.headers.get("x-total-count").and_then(|t| t.parse().ok()).unwrap_or(reply.body.len());
     Ok((reply.body, total))
 }
 
-pub async fn create(user_id: &str, token: &str, title: &str, description: Option<&str>) -> Result<Task, ApiError> {
+pub(crate) async fn create(
+    user_id: &str,
+    token: &str,
+    title: &str,
+    description: Option<&str>,
+) -> Result<Task, ApiError> {
     let body = CreateTask { title: title.into(), description: description.map(str::to_owned) };
     let json = serde_json::to_string(&body).ok();
     Ok(request(Method::POST, &tasks_url(user_id, "")?, Some(token), json).await?.body)
 }
 
-pub async fn update(user_id: &str, token: &str, id: i64, patch: &PatchTask) -> Result<Task, ApiError> {
+pub(crate) async fn update(user_id: &str, token: &str, id: i64, patch: &PatchTask) -> Result<Task, ApiError> {
     let json = serde_json::to_string(patch).ok();
     Ok(request(Method::PATCH, &tasks_url(user_id, &format!("/{id}"))?, Some(token), json).await?.body)
 }
 
-pub async fn toggle(user_id: &str, token: &str, id: i64) -> Result<Task, ApiError> {
+pub(crate) async fn toggle(user_id: &str, token: &str, id: i64) -> Result<Task, ApiError> {
     Ok(request(Method::PATCH, &tasks_url(user_id, &format!("/{id}/complete"))?, Some(token), None).await?.body)
 }
 
-pub async fn delete(user_id: &str, token: &str, id: i64) -> Result<(), ApiError> {
+pub(crate) async fn delete(user_id: &str, token: &str, id: i64) -> Result<(), ApiError> {
     request::<()>(Method::DELETE, &tasks_url(user_id, &format!("/{id}"))?, Some(token), None).await.map(|_| ())
 }

@@ -1,7 +1,7 @@
 //! Token expiry maths, pure so it tests without a server.
 
 /// Refresh a token this many seconds before it expires.
-pub const REFRESH_MARGIN_SECS: i64 = 60;
+pub(crate) const REFRESH_MARGIN_SECS: i64 = 60;
 
 /// The `exp` claim of a JWT (not verified: the server does that).
 ///
@@ -9,7 +9,7 @@ pub const REFRESH_MARGIN_SECS: i64 = 60;
 /// alphabet and padding are standard. (`atob` yields one char per byte, so
 /// non-ASCII claims come out garbled, but JSON still parses and `exp` is a
 /// number.)
-pub fn exp(token: &str) -> Option<i64> {
+pub(crate) fn exp(token: &str) -> Option<i64> {
     let payload = token.split('.').nth(1)?.trim_end_matches('=');
     let mut standard: String = payload
         .chars()
@@ -19,7 +19,7 @@ pub fn exp(token: &str) -> Option<i64> {
             c => c,
         })
         .collect();
-    while standard.len() % 4 != 0 {
+    while !standard.len().is_multiple_of(4) {
         standard.push('=');
     }
     let text = web_sys::window()?.atob(&standard).ok()?;
@@ -33,11 +33,11 @@ struct Claims {
 }
 
 /// Whether `token` is still good for at least the refresh margin.
-pub fn is_fresh(token: &str, now_secs: i64) -> bool {
+pub(crate) fn is_fresh(token: &str, now_secs: i64) -> bool {
     exp(token).is_some_and(|exp| exp - now_secs > REFRESH_MARGIN_SECS)
 }
 
-pub fn now_secs() -> i64 {
+pub(crate) fn now_secs() -> i64 {
     (js_sys::Date::now() / 1000.0) as i64
 }
 

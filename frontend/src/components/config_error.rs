@@ -1,13 +1,15 @@
+//! The full-page message for a bad build-time configuration.
+
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
-pub struct ConfigErrorProps {
-    pub message: String,
+pub(crate) struct ConfigErrorProps {
+    pub(crate) message: String,
 }
 
 /// Full-page explanation of a bad build-time configuration.
 #[component]
-pub fn ConfigError(props: &ConfigErrorProps) -> Html {
+pub(crate) fn ConfigError(props: &ConfigErrorProps) -> Html {
     html! {
         <main class="app-main" role="alert">
             <h1>{ "This build of the app is misconfigured" }</h1>

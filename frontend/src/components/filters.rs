@@ -1,18 +1,20 @@
+//! The All / Active / Completed filter buttons with counts.
+
 use shared::task::StatusFilter;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
-pub struct FiltersProps {
-    pub current: StatusFilter,
-    pub all: usize,
-    pub active: usize,
-    pub completed: usize,
-    pub onchange: Callback<StatusFilter>,
+pub(crate) struct FiltersProps {
+    pub(crate) current: StatusFilter,
+    pub(crate) all: usize,
+    pub(crate) active: usize,
+    pub(crate) completed: usize,
+    pub(crate) onchange: Callback<StatusFilter>,
 }
 
 /// All / Active / Completed, with counts.
 #[component]
-pub fn Filters(props: &FiltersProps) -> Html {
+pub(crate) fn Filters(props: &FiltersProps) -> Html {
     let button = |filter: StatusFilter, label: &str, count: usize| {
         let onchange = props.onchange.clone();
         let pressed = props.current == filter;

@@ -1,3 +1,5 @@
+//! The API health badge (what `pages::server_status_panel` loaded).
+
 use yew::prelude::*;
 
 /// What is known about the API's health.

@@ -1,21 +1,24 @@
+//! One task row: toggle, inline edit (Enter saves, Esc cancels), delete.
+
+use shared::limits::{DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS};
 use shared::Task;
 use yew::prelude::*;
 
-use super::input_value;
+use crate::components::input::input_value;
 
 #[derive(Properties, PartialEq)]
-pub struct TaskItemProps {
-    pub task: Task,
-    pub ontoggle: Callback<Task>,
-    pub ondelete: Callback<Task>,
+pub(crate) struct TaskItemProps {
+    pub(crate) task: Task,
+    pub(crate) ontoggle: Callback<Task>,
+    pub(crate) ondelete: Callback<Task>,
     /// The task as edited (new title and details).
-    pub onsave: Callback<(Task, Task)>,
+    pub(crate) onsave: Callback<(Task, Task)>,
 }
 
 /// One task: checkbox, title and details (double-click or Edit to edit both
 /// inline: Enter saves, Esc cancels), delete.
 #[component]
-pub fn TaskItem(props: &TaskItemProps) -> Html {
+pub(crate) fn TaskItem(props: &TaskItemProps) -> Html {
     let editing = use_state(|| false);
     let draft = use_state(String::new);
     let draft_details = use_state(String::new);
@@ -76,9 +79,10 @@ pub fn TaskItem(props: &TaskItemProps) -> Html {
             if *editing {
                 <div class="edit-fields">
                     <input class="edit" type="text" value={(*draft).clone()} {oninput} onkeydown={onkeydown.clone()}
-                        aria-label="Edit title (Enter saves, Escape cancels)" maxlength="200" autofocus=true />
+                        aria-label="Edit title (Enter saves, Escape cancels)" maxlength={TITLE_MAX_CHARS.to_string()} autofocus=true />
                     <input class="edit-details" type="text" value={(*draft_details).clone()} oninput={ondetails} {onkeydown}
-                        placeholder="Details (optional)" aria-label="Edit details (Enter saves, Escape cancels)" maxlength="2000" />
+                        placeholder="Details (optional)" aria-label="Edit details (Enter saves, Escape cancels)"
+                        maxlength={DESCRIPTION_MAX_CHARS.to_string()} />
                     <small class="edit-hint muted" aria-hidden="true">{ "Enter saves · Esc cancels" }</small>
                 </div>
             } else {

@@ -1,12 +1,14 @@
+//! `/`: a redirect to where the visitor belongs.
+
 use yew::prelude::*;
 
-use crate::auth::{use_auth, Session};
+use crate::auth::context::{use_auth, Session};
 use crate::router::use_redirect;
 use crate::routes::Route;
 
 /// `/`: to the tasks when signed in, else to the sign-in page.
 #[component]
-pub fn Home() -> Html {
+pub(crate) fn Home() -> Html {
     let auth = use_auth();
     use_redirect(match auth.session() {
         Session::Loading => None,

@@ -1,14 +1,17 @@
+//! `/login`.
+
 use yew::prelude::*;
 
-use super::auth_form::auth_error_message;
-use crate::auth::{use_auth, Session};
-use crate::components::input_value;
+use crate::auth::context::{use_auth, Session};
+use crate::components::input::input_value;
+use crate::hooks::title::use_title;
+use crate::pages::auth_form::auth_error_message;
 use crate::router::{use_location, use_navigator, use_redirect, Link};
-use crate::routes::{safe_redirect, use_title, Route};
+use crate::routes::{safe_redirect, Route};
 
 /// `/login`: email, password, "remember me"; back to `?redirect=` after.
 #[component]
-pub fn Login() -> Html {
+pub(crate) fn Login() -> Html {
     use_title("Sign in");
     let auth = use_auth();
     let navigator = use_navigator();

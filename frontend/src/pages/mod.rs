@@ -1,16 +1,11 @@
-//! One module per route, plus the status panel that loads `/api/health`.
+//! One module per route (`home`, `login`, `signup`, `tasks`, `not_found`),
+//! what sign-in and sign-up share (`auth_form`), and the footer's API status
+//! panel. Pages render; hooks act. This file only declares the modules.
 
-mod auth_form;
-mod home;
-mod login;
-mod not_found;
-mod server_status_panel;
-mod signup;
-mod tasks;
-
-pub use home::Home;
-pub use login::Login;
-pub use not_found::NotFound;
-pub use server_status_panel::ServerStatusPanel;
-pub use signup::Signup;
-pub use tasks::{TaskAction, TaskList, Tasks};
+pub(crate) mod auth_form;
+pub(crate) mod home;
+pub(crate) mod login;
+pub(crate) mod not_found;
+pub(crate) mod server_status_panel;
+pub(crate) mod signup;
+pub(crate) mod tasks;

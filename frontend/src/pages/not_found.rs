@@ -1,3 +1,5 @@
+//! Any unknown path.
+
 use yew::prelude::*;
 
 use crate::router::Link;
@@ -5,7 +7,7 @@ use crate::routes::Route;
 
 /// Any unknown path.
 #[component]
-pub fn NotFound() -> Html {
+pub(crate) fn NotFound() -> Html {
     html! {
         <section class="card">
             <h1>{ "Page not found" }</h1>

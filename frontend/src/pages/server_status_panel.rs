@@ -1,11 +1,13 @@
+//! The footer's API status: loads `/api/health` (so it is not a presentational component).
+
 use yew::prelude::*;
 
-use crate::api;
-use crate::components::{ServerStatus, StatusView};
+use crate::api::health::health;
+use crate::components::server_status::{ServerStatus, StatusView};
 
 /// Loads `/api/health` through the API client and shows it; Retry reloads.
 #[component]
-pub fn ServerStatusPanel() -> Html {
+pub(crate) fn ServerStatusPanel() -> Html {
     let status = use_state(|| StatusView::Checking);
     let attempt = use_state(|| 0u32);
     {
@@ -13,7 +15,7 @@ pub fn ServerStatusPanel() -> Html {
         use_effect_with(*attempt, move |_| {
             status.set(StatusView::Checking);
             wasm_bindgen_futures::spawn_local(async move {
-                status.set(match api::health().await {
+                status.set(match health().await {
                     Ok(h) => StatusView::Up(h.status),
                     Err(e) => StatusView::Down(e.to_string()),
                 });

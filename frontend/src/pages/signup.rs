@@ -1,15 +1,18 @@
+//! `/signup`.
+
 use shared::limits::PASSWORD_MIN_CHARS;
 use yew::prelude::*;
 
-use super::auth_form::auth_error_message;
-use crate::auth::{use_auth, Session};
-use crate::components::input_value;
+use crate::auth::context::{use_auth, Session};
+use crate::components::input::input_value;
+use crate::hooks::title::use_title;
+use crate::pages::auth_form::auth_error_message;
 use crate::router::{use_navigator, use_redirect, Link};
-use crate::routes::{use_title, Route};
+use crate::routes::Route;
 
 /// `/signup`: name, email, password (the 8-character rule shown up front).
 #[component]
-pub fn Signup() -> Html {
+pub(crate) fn Signup() -> Html {
     use_title("Create an account");
     let auth = use_auth();
     let navigator = use_navigator();

@@ -1,0 +1,7 @@
+//! Hooks: where the SPA acts (pages only render). This file only declares
+//! the modules.
+
+pub(crate) mod api;
+pub(crate) mod filter;
+pub(crate) mod task_actions;
+pub(crate) mod title;

@@ -1,0 +1,192 @@
+//! The loaded tasks and every change to them: `TaskList` + `TaskAction` +
+//! `impl Reducible` (Yew's `function_todomvc` shape). Pure: no HTTP, no
+//! browser, so the optimistic changes and their roll-back test directly.
+
+use std::rc::Rc;
+
+use shared::task::StatusFilter;
+use shared::Task;
+use yew::Reducible;
+
+use crate::ux::Ux;
+
+/// The loaded tasks, newest first.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct TaskList {
+    pub(crate) tasks: Vec<Task>,
+    /// How many the server has in all (more may be loaded with "Load more").
+    pub(crate) total: usize,
+    pub(crate) loading: bool,
+    /// The last load failed: `Some(reason)` to show with Retry, `Some(None)`
+    /// when a toast already said why.
+    pub(crate) load_error: Option<Option<String>>,
+}
+
+#[derive(Debug)]
+pub(crate) enum TaskAction {
+    Loading,
+    Loaded {
+        tasks: Vec<Task>,
+        total: usize,
+        append: bool,
+    },
+    LoadFailed(Ux),
+    /// Put `task` in the list: over the task with the same id, else where its
+    /// id sorts (newest first, below unsaved placeholders).
+    Upsert(Task),
+    /// Replace the task with id `.0` (a placeholder) by `.1`.
+    Swap(i64, Task),
+    Remove(i64),
+}
+
+impl TaskAction {
+    /// The server refused a change to `previous` (the task as it was before
+    /// it was shown changed): put it back, or drop it if the server says it
+    /// is gone.
+    pub(crate) fn undo(previous: Task, why: &Ux) -> TaskAction {
+        match why {
+            Ux::NotFound => TaskAction::Remove(previous.id),
+            Ux::SessionExpired | Ux::Forbidden | Ux::Inline(_) => TaskAction::Upsert(previous),
+        }
+    }
+}
+
+impl Reducible for TaskList {
+    type Action = TaskAction;
+
+    fn reduce(self: Rc<Self>, action: TaskAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            TaskAction::Loading => {
+                next.loading = true;
+                next.load_error = None;
+            }
+            TaskAction::Loaded { tasks, total, append } => {
+                if append {
+                    next.tasks.extend(tasks.into_iter().filter(|t| !self.tasks.iter().any(|o| o.id == t.id)));
+                } else {
+                    next.tasks = tasks;
+                }
+                next.total = total;
+                next.loading = false;
+            }
+            TaskAction::LoadFailed(why) => {
+                next.loading = false;
+                next.load_error = Some(match why {
+                    Ux::Inline(message) => Some(message),
+                    Ux::SessionExpired | Ux::Forbidden | Ux::NotFound => None,
+                });
+            }
+            TaskAction::Upsert(task) => match next.tasks.iter_mut().find(|t| t.id == task.id) {
+                Some(existing) => *existing = task,
+                None => {
+                    // Placeholders (negative ids) stay on top; saved tasks
+                    // are newest first, and ids grow with creation.
+                    let at = next.tasks.iter().position(|t| t.id >= 0 && t.id < task.id).unwrap_or(next.tasks.len());
+                    let at = if task.id < 0 { 0 } else { at };
+                    next.tasks.insert(at, task);
+                    next.total += 1;
+                }
+            },
+            TaskAction::Swap(placeholder, task) => {
+                if let Some(existing) = next.tasks.iter_mut().find(|t| t.id == placeholder) {
+                    *existing = task;
+                }
+            }
+            TaskAction::Remove(id) => {
+                let before = next.tasks.len();
+                next.tasks.retain(|t| t.id != id);
+                next.total = next.total.saturating_sub(before - next.tasks.len());
+            }
+        }
+        Rc::new(next)
+    }
+}
+
+impl TaskList {
+    /// The tasks `filter` shows, in list order.
+    pub(crate) fn shown(&self, filter: StatusFilter) -> impl Iterator<Item = &Task> {
+        self.tasks.iter().filter(move |t| filter.matches(t.completed))
+    }
+
+    pub(crate) fn completed(&self) -> usize {
+        self.shown(StatusFilter::Completed).count()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    pub(crate) fn task(id: i64, completed: bool) -> Task {
+        Task {
+            id,
+            user_id: "u".into(),
+            title: format!("t{id}"),
+            description: String::new(),
+            completed,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    pub(crate) fn loaded(tasks: Vec<Task>) -> Rc<TaskList> {
+        let total = tasks.len();
+        Rc::new(TaskList::default()).reduce(TaskAction::Loaded { tasks, total, append: false })
+    }
+
+    fn ids(list: &TaskList) -> Vec<i64> {
+        list.tasks.iter().map(|t| t.id).collect()
+    }
+
+    #[test]
+    fn a_placeholder_goes_on_top_and_is_swapped_for_the_saved_task() {
+        let list = loaded(vec![task(2, false), task(1, true)]);
+        let list = list.reduce(TaskAction::Upsert(task(-1, false)));
+        assert_eq!((ids(&list), list.total), (vec![-1, 2, 1], 3), "placeholder on top");
+        let list = list.reduce(TaskAction::Swap(-1, task(3, false)));
+        assert_eq!((ids(&list), list.total), (vec![3, 2, 1], 3));
+    }
+
+    #[test]
+    fn a_removed_task_put_back_returns_to_its_place() {
+        let list = loaded(vec![task(-5, false), task(3, false), task(2, true), task(1, false)]);
+        let removed = list.clone().reduce(TaskAction::Remove(2));
+        assert_eq!((ids(&removed), removed.total), (vec![-5, 3, 1], 3));
+        let restored = removed.reduce(TaskAction::undo(task(2, true), &Ux::Forbidden));
+        assert_eq!(*restored, *list, "back where it was, counted again");
+    }
+
+    #[test]
+    fn a_refused_change_is_undone_and_a_gone_task_dropped() {
+        let list = loaded(vec![task(2, false), task(1, false)]);
+        let toggled = list.clone().reduce(TaskAction::Upsert(task(1, true)));
+        for why in [Ux::SessionExpired, Ux::Forbidden, Ux::Inline("down".into())] {
+            assert_eq!(*toggled.clone().reduce(TaskAction::undo(task(1, false), &why)), *list, "{why:?}");
+        }
+        let gone = toggled.reduce(TaskAction::undo(task(1, false), &Ux::NotFound));
+        assert_eq!((ids(&gone), gone.total), (vec![2], 1));
+    }
+
+    #[test]
+    fn filters_and_counts_follow_the_shared_definition() {
+        let list = loaded(vec![task(3, false), task(2, true), task(1, false)]);
+        let shown = |f| list.shown(f).map(|t| t.id).collect::<Vec<_>>();
+        assert_eq!(shown(StatusFilter::All), [3, 2, 1]);
+        assert_eq!(shown(StatusFilter::Pending), [3, 1]);
+        assert_eq!(shown(StatusFilter::Completed), [2]);
+        assert_eq!(list.completed(), 1);
+    }
+
+    #[test]
+    fn a_failed_load_keeps_the_reason_only_when_no_toast_said_it() {
+        let list = Rc::new(TaskList::default()).reduce(TaskAction::Loading);
+        assert!(list.loading);
+        let down = list.clone().reduce(TaskAction::LoadFailed(Ux::Inline("down".into())));
+        assert_eq!((down.loading, down.load_error.clone()), (false, Some(Some("down".into()))));
+        let forbidden = list.reduce(TaskAction::LoadFailed(Ux::Forbidden));
+        assert_eq!(forbidden.load_error, Some(None));
+        assert_eq!(forbidden.reduce(TaskAction::Loading).load_error, None, "Retry clears it");
+    }
+}
