@@ -2,6 +2,7 @@
 //! page frame with its header, and which page each route shows.
 
 use yew::prelude::*;
+use yew_router::prelude::{use_navigator, BrowserRouter, Link, Switch};
 
 use crate::auth::context::{use_auth, AuthProvider, Session};
 use crate::components::config_error::ConfigError;
@@ -12,7 +13,6 @@ use crate::pages::not_found::NotFound;
 use crate::pages::server_status_panel::ServerStatusPanel;
 use crate::pages::signup::Signup;
 use crate::pages::tasks::Tasks;
-use crate::router::{use_navigator, use_route, Link, Router};
 use crate::routes::Route;
 use crate::toast::provider::ToastProvider;
 
@@ -23,28 +23,23 @@ pub(crate) fn App() -> Html {
         return html! { <ConfigError message={e} /> };
     }
     html! {
-        <Router>
+        <BrowserRouter>
             <ToastProvider>
                 <AuthProvider>
                     <Header />
                     <main class="app-main">
-                        <Page />
+                        <Switch<Route> render={switch} />
                     </main>
                     <footer class="app-footer">
                         <ServerStatusPanel />
                     </footer>
                 </AuthProvider>
             </ToastProvider>
-        </Router>
+        </BrowserRouter>
     }
 }
 
-/// The page for the current route.
-#[component]
-fn Page() -> Html {
-    switch(use_route())
-}
-
+/// The page for each route.
 fn switch(route: Route) -> Html {
     match route {
         Route::Home => html! { <Home /> },
@@ -80,7 +75,7 @@ fn Header() -> Html {
     };
     html! {
         <header class="app-header">
-            <Link to={Route::Home} classes="brand">{ "Todo" }</Link>
+            <Link<Route> to={Route::Home} classes="brand">{ "Todo" }</Link<Route>>
             <nav aria-label="Account">
                 { match auth.session() {
                     Session::SignedIn(user) => html! {
@@ -91,8 +86,8 @@ fn Header() -> Html {
                     },
                     Session::SignedOut => html! {
                         <>
-                            <Link to={Route::Login}>{ "Sign in" }</Link>
-                            <Link to={Route::Signup}>{ "Sign up" }</Link>
+                            <Link<Route> to={Route::Login}>{ "Sign in" }</Link<Route>>
+                            <Link<Route> to={Route::Signup}>{ "Sign up" }</Link<Route>>
                         </>
                     },
                     Session::Loading => html! {},

@@ -25,10 +25,9 @@ pub(crate) fn endpoints_from(api_url: Option<&str>, auth_url: Option<&str>) -> R
     Ok(Endpoints { api_base, auth_base })
 }
 
+/// An absolute http(s) URL with a host, by the browser's own URL parser.
 fn is_http_url(url: &str) -> bool {
-    url.split_once("://").is_some_and(|(scheme, rest)| {
-        (scheme == "http" || scheme == "https") && !rest.is_empty() && !rest.starts_with('/')
-    })
+    web_sys::Url::new(url).is_ok_and(|u| matches!(u.protocol().as_str(), "http:" | "https:") && !u.host().is_empty())
 }
 
 /// The endpoints this build was configured with.
@@ -58,5 +57,7 @@ mod tests {
     fn bad_values_name_the_variable() {
         assert!(endpoints_from(Some("localhost:8000"), None).unwrap_err().contains("API_URL"));
         assert!(endpoints_from(None, Some("ftp://x")).unwrap_err().contains("AUTH_URL"));
+        assert!(endpoints_from(Some("/api"), None).is_err(), "a path is not an origin");
+        assert!(endpoints_from(Some("http://"), None).is_err());
     }
 }

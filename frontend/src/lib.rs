@@ -13,7 +13,6 @@ pub mod components;
 mod config;
 mod hooks;
 mod pages;
-mod router;
 mod routes;
 mod task_list;
 pub mod toast;

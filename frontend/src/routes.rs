@@ -1,44 +1,59 @@
-//! The route table and safe post-login targets (pure: what renders for each
-//! route is `app::switch`, so this file uses no page).
+//! The route table (`#[derive(Routable)]`), the `/login?redirect=` query and
+//! safe post-login targets. Which page each route shows is `app::switch`, so
+//! this file uses no page.
 
-#[derive(Clone, PartialEq, Debug)]
+use serde::{Deserialize, Serialize};
+use yew_router::Routable;
+
+#[derive(Clone, PartialEq, Debug, Routable)]
 pub(crate) enum Route {
+    /// To `/tasks` or `/login`, whichever applies.
+    #[at("/")]
     Home,
+    #[at("/login")]
     Login,
+    #[at("/signup")]
     Signup,
+    #[at("/tasks")]
     Tasks,
     /// Any other path.
+    #[not_found]
+    #[at("/404")]
     NotFound,
 }
 
-impl Route {
-    pub(crate) fn path(&self) -> &'static str {
-        match self {
-            Route::Home => "/",
-            Route::Login => "/login",
-            Route::Signup => "/signup",
-            Route::Tasks => "/tasks",
-            Route::NotFound => "/404",
-        }
-    }
+/// `/login?redirect=<path>`: where to go back to after signing in.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct LoginQuery {
+    pub(crate) redirect: Option<String>,
+}
 
-    /// The route at `path` (a trailing `/` is ignored), `None` if none is.
-    pub(crate) fn recognize(path: &str) -> Option<Route> {
-        let path = match path.strip_suffix('/') {
-            Some("") | None => path,
-            Some(trimmed) => trimmed,
-        };
-        [Route::Home, Route::Login, Route::Signup, Route::Tasks, Route::NotFound].into_iter().find(|r| r.path() == path)
+impl LoginQuery {
+    pub(crate) fn back_to(path: impl Into<String>) -> Self {
+        LoginQuery { redirect: Some(path.into()) }
     }
 }
 
-/// Where to go after signing in: the `redirect` query if it is a page of
-/// this app (no open redirects: `//evil.com`, `https://…` are refused).
+/// Where to go after signing in: the `redirect` target if it is a page of
+/// this app, else `/tasks`.
 pub(crate) fn safe_redirect(target: Option<&str>) -> Route {
-    let Some(path) = target.filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\')) else {
-        return Route::Tasks;
-    };
-    match Route::recognize(path.split(['?', '#']).next().unwrap_or(path)) {
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok());
+    match target.zip(origin) {
+        Some((target, origin)) => same_origin_route(target, &origin),
+        None => Route::Tasks,
+    }
+}
+
+/// `target` resolved as the browser would against `origin` (the WHATWG URL
+/// parser, not string slicing): a route of this app on this origin, or
+/// `/tasks`. No open redirects: `//evil.example`, `/\evil.example`,
+/// `https://…` elsewhere and `javascript:` all have another origin.
+fn same_origin_route(target: &str, origin: &str) -> Route {
+    let route = web_sys::Url::new_with_base(target, origin)
+        .ok()
+        .filter(|url| url.origin() == origin)
+        .and_then(|url| Route::recognize(&url.pathname()));
+    match route {
         Some(Route::Login | Route::Signup | Route::NotFound) | None => Route::Tasks,
         Some(route) => route,
     }
@@ -49,17 +64,37 @@ mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
+    const ORIGIN: &str = "https://todo.example";
+
     #[test]
     fn only_same_app_paths_are_redirect_targets() {
-        assert_eq!(safe_redirect(Some("/tasks")), Route::Tasks);
-        assert_eq!(safe_redirect(Some("/")), Route::Home);
+        assert_eq!(same_origin_route("/tasks", ORIGIN), Route::Tasks);
+        assert_eq!(same_origin_route("/", ORIGIN), Route::Home);
+        assert_eq!(same_origin_route("/tasks/?x=1#top", ORIGIN), Route::Tasks);
+        assert_eq!(same_origin_route("https://todo.example/", ORIGIN), Route::Home, "this origin, spelled out");
+        assert_eq!(same_origin_route("/no-such-page", ORIGIN), Route::Tasks);
         assert_eq!(safe_redirect(None), Route::Tasks);
-        assert_eq!(safe_redirect(Some("/tasks/?x=1#top")), Route::Tasks);
-        assert_eq!(safe_redirect(Some("/no-such-page")), Route::Tasks);
-        for hostile in
-            ["https://evil.example/tasks", "//evil.example", "/\\evil.example", "javascript:alert(1)", "/login"]
-        {
+        assert_eq!(safe_redirect(Some("/")), Route::Home, "against the page's own origin");
+        for hostile in [
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example/",
+            "\\\\evil.example/",
+            "https://todo.example.evil.example/",
+            "javascript:alert(1)",
+            "/login",
+            "/signup",
+        ] {
+            assert_eq!(same_origin_route(hostile, ORIGIN), Route::Tasks, "{hostile}");
             assert_eq!(safe_redirect(Some(hostile)), Route::Tasks, "{hostile}");
         }
+    }
+
+    #[test]
+    fn paths_are_the_apps_urls() {
+        assert_eq!(Route::Tasks.to_path(), "/tasks");
+        assert_eq!(Route::recognize("/login"), Some(Route::Login));
+        assert_eq!(Route::recognize("/tasks/"), Some(Route::Tasks), "a trailing slash is the same page");
+        assert_eq!(Route::recognize("/nope"), Some(Route::NotFound));
     }
 }

@@ -6,11 +6,12 @@
 use std::future::Future;
 
 use yew::prelude::*;
+use yew_router::prelude::{use_location, use_navigator, Navigator};
+use yew_router::Routable as _;
 
 use crate::api::error::ApiError;
 use crate::auth::context::{use_auth, AuthHandle};
-use crate::router::{use_location, use_navigator, Navigator};
-use crate::routes::Route;
+use crate::routes::{LoginQuery, Route};
 use crate::toast::provider::{use_toasts, ToastHandle};
 use crate::ux::{ux_for, Ux, FORBIDDEN, NOT_FOUND, SESSION_EXPIRED};
 
@@ -67,7 +68,7 @@ impl ApiHandle {
                 self.auth.forget();
                 self.toasts.error(SESSION_EXPIRED);
                 if let Some(nav) = &self.navigator {
-                    nav.push_with_query(&Route::Login, &[("redirect", self.here.as_str())]);
+                    let _ = nav.push_with_query(&Route::Login, &LoginQuery::back_to(self.here.as_str()));
                 }
             }
             Ux::Forbidden => self.toasts.error(FORBIDDEN),
@@ -83,7 +84,7 @@ pub(crate) fn use_api() -> ApiHandle {
     let auth = use_auth();
     let toasts = use_toasts();
     let navigator = use_navigator();
-    let here = use_location().map(|l| l.path.clone()).unwrap_or_else(|| Route::Tasks.path().into());
+    let here = use_location().map(|l| l.path().to_owned()).unwrap_or_else(|| Route::Tasks.to_path());
     ApiHandle { auth, toasts, navigator, here }
 }
 

@@ -3,5 +3,6 @@
 
 pub(crate) mod api;
 pub(crate) mod filter;
+pub(crate) mod redirect;
 pub(crate) mod task_actions;
 pub(crate) mod title;

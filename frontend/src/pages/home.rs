@@ -3,7 +3,7 @@
 use yew::prelude::*;
 
 use crate::auth::context::{use_auth, Session};
-use crate::router::use_redirect;
+use crate::hooks::redirect::use_redirect;
 use crate::routes::Route;
 
 /// `/`: to the tasks when signed in, else to the sign-in page.

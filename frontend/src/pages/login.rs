@@ -1,13 +1,14 @@
 //! `/login`.
 
 use yew::prelude::*;
+use yew_router::prelude::{use_location, use_navigator, Link};
 
 use crate::auth::context::{use_auth, Session};
 use crate::components::input::input_value;
+use crate::hooks::redirect::use_redirect;
 use crate::hooks::title::use_title;
 use crate::pages::auth_form::auth_error_message;
-use crate::router::{use_location, use_navigator, use_redirect, Link};
-use crate::routes::{safe_redirect, Route};
+use crate::routes::{safe_redirect, LoginQuery, Route};
 
 /// `/login`: email, password, "remember me"; back to `?redirect=` after.
 #[component]
@@ -15,7 +16,7 @@ pub(crate) fn Login() -> Html {
     use_title("Sign in");
     let auth = use_auth();
     let navigator = use_navigator();
-    let redirect = use_location().and_then(|l| l.param("redirect"));
+    let redirect = use_location().and_then(|l| l.query::<LoginQuery>().ok()).and_then(|q| q.redirect);
     let target = safe_redirect(redirect.as_deref());
     let email = use_state(String::new);
     let password = use_state(String::new);
@@ -89,7 +90,7 @@ pub(crate) fn Login() -> Html {
                     { if *busy { "Signing in…" } else { "Sign in" } }
                 </button>
             </form>
-            <p class="muted">{ "No account yet? " }<Link to={Route::Signup}>{ "Create one" }</Link></p>
+            <p class="muted">{ "No account yet? " }<Link<Route> to={Route::Signup}>{ "Create one" }</Link<Route>></p>
         </section>
     }
 }

@@ -2,7 +2,8 @@
 
 use yew::prelude::*;
 
-use crate::router::Link;
+use yew_router::prelude::Link;
+
 use crate::routes::Route;
 
 /// Any unknown path.
@@ -12,7 +13,7 @@ pub(crate) fn NotFound() -> Html {
         <section class="card">
             <h1>{ "Page not found" }</h1>
             <p>{ "There is nothing at this address." }</p>
-            <Link to={Route::Home}>{ "Go to the start page" }</Link>
+            <Link<Route> to={Route::Home}>{ "Go to the start page" }</Link<Route>>
         </section>
     }
 }

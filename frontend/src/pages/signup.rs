@@ -2,12 +2,13 @@
 
 use shared::limits::PASSWORD_MIN_CHARS;
 use yew::prelude::*;
+use yew_router::prelude::{use_navigator, Link};
 
 use crate::auth::context::{use_auth, Session};
 use crate::components::input::input_value;
+use crate::hooks::redirect::use_redirect;
 use crate::hooks::title::use_title;
 use crate::pages::auth_form::auth_error_message;
-use crate::router::{use_navigator, use_redirect, Link};
 use crate::routes::Route;
 
 /// `/signup`: name, email, password (the 8-character rule shown up front).
@@ -97,7 +98,7 @@ pub(crate) fn Signup() -> Html {
                     { if *busy { "Creating your account…" } else { "Create account" } }
                 </button>
             </form>
-            <p class="muted">{ "Already have an account? " }<Link to={Route::Login}>{ "Sign in" }</Link></p>
+            <p class="muted">{ "Already have an account? " }<Link<Route> to={Route::Login}>{ "Sign in" }</Link<Route>></p>
         </section>
     }
 }

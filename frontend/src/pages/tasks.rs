@@ -5,6 +5,8 @@ use shared::limits::{DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS};
 use shared::task::StatusFilter;
 use shared::Task;
 use yew::prelude::*;
+use yew_router::prelude::use_navigator;
+use yew_router::Routable as _;
 
 use crate::auth::context::{use_auth, Session};
 use crate::components::filters::Filters;
@@ -13,8 +15,7 @@ use crate::components::task_item::TaskItem;
 use crate::hooks::filter::use_remembered_filter;
 use crate::hooks::task_actions::{use_task_actions, NotAdded};
 use crate::hooks::title::use_title;
-use crate::router::use_navigator;
-use crate::routes::Route;
+use crate::routes::{LoginQuery, Route};
 
 /// Protected: signed-out visitors go to `/login?redirect=/tasks`.
 #[component]
@@ -26,7 +27,7 @@ pub(crate) fn Tasks() -> Html {
     use_effect_with(signed_out, move |signed_out| {
         if *signed_out {
             if let Some(nav) = navigator {
-                nav.replace_with_query(&Route::Login, &[("redirect", Route::Tasks.path())]);
+                let _ = nav.replace_with_query(&Route::Login, &LoginQuery::back_to(Route::Tasks.to_path()));
             }
         }
     });
