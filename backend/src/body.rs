@@ -23,7 +23,7 @@ impl ShapeStatus for AuthShape {
     const STATUS: Status = Status::BadRequest;
 }
 
-/// Task API: 422 `VALIDATION_ERROR` (DESIGN.md §4.2).
+/// Task API: 422 `VALIDATION_ERROR` (README, "The task API").
 pub struct TaskShape;
 impl ShapeStatus for TaskShape {
     const STATUS: Status = Status::UnprocessableEntity;

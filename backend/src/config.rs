@@ -13,6 +13,7 @@ use serde::Deserialize;
 pub const ENV_VARS: &[&str] = &[
     "DATABASE_URL",
     "BETTER_AUTH_SECRET",
+    "BETTER_AUTH_SECRET_FILE",
     "BETTER_AUTH_URL",
     "JWKS_URL",
     "JWT_ISSUER",
@@ -73,8 +74,11 @@ pub struct Settings {
     pub trusted_origins: Vec<String>,
     pub cors_origins: Vec<String>,
     pub dist_dir: PathBuf,
-    /// `BETTER_AUTH_SECRET`; `None` only in debug builds (a dev secret is generated).
+    /// `BETTER_AUTH_SECRET`; when unset, the secret comes from `secret_file`.
     pub auth_secret: Option<String>,
+    /// `BETTER_AUTH_SECRET_FILE`: a file holding the secret, created (random,
+    /// owner-only) if missing. Debug builds default to `data/.better-auth-secret`.
+    pub secret_file: Option<PathBuf>,
     /// `BETTER_AUTH_PREVIOUS_SECRETS`: still accepted for cookies and key decryption.
     pub previous_secrets: Vec<String>,
     /// Sign-in/sign-up attempts per client IP and path per window; 0 disables.
@@ -92,6 +96,9 @@ pub struct Settings {
     pub jwt_leeway_secs: u64,
 }
 
+/// Where debug builds keep a generated secret when none is configured.
+pub const DEV_SECRET_FILE: &str = "data/.better-auth-secret";
+
 /// Minimum length of `BETTER_AUTH_SECRET`.
 pub const MIN_SECRET_CHARS: usize = 32;
 
@@ -106,6 +113,7 @@ struct Raw {
     cors_origins: Option<StringOrList>,
     dist_dir: Option<PathBuf>,
     better_auth_secret: Option<String>,
+    better_auth_secret_file: Option<PathBuf>,
     better_auth_previous_secrets: Option<StringOrList>,
     auth_rate_limit_max: Option<u32>,
     auth_rate_limit_window: Option<u64>,
@@ -152,12 +160,12 @@ impl Settings {
         }
         let origins = |v: Option<StringOrList>, name: &str| -> Result<Vec<String>, ConfigError> {
             let list = v.unwrap_or(StringOrList::One(DEFAULT_ORIGINS.into())).into_vec();
-            for o in &list {
-                if origin_of(o).as_deref() != Some(o.as_str()) {
-                    return Err(ConfigError(format!("{name}: `{o}` is not an origin like http://host:port")));
-                }
-            }
-            Ok(list)
+            list.iter()
+                .map(|o| {
+                    as_origin(o)
+                        .ok_or_else(|| ConfigError(format!("{name}: `{o}` is not an origin like http://host:port")))
+                })
+                .collect()
         };
         let auth_secret = non_empty(raw.better_auth_secret);
         let previous_secrets = raw.better_auth_previous_secrets.map(StringOrList::into_vec).unwrap_or_default();
@@ -169,10 +177,14 @@ impl Settings {
                 )));
             }
         }
-        if auth_secret.is_none() && !cfg!(debug_assertions) {
+        let secret_file = raw
+            .better_auth_secret_file
+            .filter(|p| !p.as_os_str().is_empty())
+            .or_else(|| cfg!(debug_assertions).then(|| PathBuf::from(DEV_SECRET_FILE)));
+        if auth_secret.is_none() && secret_file.is_none() {
             return Err(ConfigError(format!(
-                "BETTER_AUTH_SECRET is required in release builds (at least {MIN_SECRET_CHARS} characters; \
-                 generate one with `openssl rand -base64 32`)"
+                "BETTER_AUTH_SECRET (or BETTER_AUTH_SECRET_FILE) is required in release builds (at least \
+                 {MIN_SECRET_CHARS} characters; generate one with `openssl rand -base64 32`)"
             )));
         }
         let trusted_proxies = raw
@@ -191,6 +203,7 @@ impl Settings {
         };
         Ok(Settings {
             auth_secret,
+            secret_file,
             previous_secrets,
             auth_rate_limit_max: raw.auth_rate_limit_max.unwrap_or(3),
             auth_rate_limit_window_secs: raw.auth_rate_limit_window.unwrap_or(10).max(1),
@@ -217,18 +230,19 @@ fn non_empty(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-/// `scheme://host[:port]` of an http(s) URL, or `None` if it is not one.
-pub fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    let authority = rest.split(['/', '?', '#']).next()?;
-    if authority.is_empty() || authority.contains('@') || authority.contains(char::is_whitespace) {
-        return None;
-    }
-    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
+/// The origin (`scheme://host[:port]`, default port dropped, lower case) of
+/// an http(s) URL, or `None` if it is not one or carries credentials.
+pub(crate) fn origin_of(raw: &str) -> Option<String> {
+    let url = url::Url::parse(raw.trim()).ok()?;
+    let web = matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty());
+    (web && url.username().is_empty() && url.password().is_none()).then(|| url.origin().ascii_serialization())
+}
+
+/// `raw` as an origin, if it is one: an http(s) URL with nothing after the
+/// authority but an optional `/`.
+fn as_origin(raw: &str) -> Option<String> {
+    let url = url::Url::parse(raw.trim()).ok()?;
+    (url.path() == "/" && url.query().is_none() && url.fragment().is_none()).then(|| origin_of(raw)).flatten()
 }
 
 /// A URL safe to print: any password in it replaced.
@@ -316,11 +330,26 @@ mod tests {
     #[test]
     fn origin_list_rejects_paths() {
         assert!(settings(&[("trusted_origins", "http://a.example/path")]).is_err());
+        assert!(settings(&[("trusted_origins", "http://a.example?x=1")]).is_err());
+    }
+
+    #[test]
+    fn an_explicit_default_port_matches_what_browsers_send() {
+        // A browser's `Origin` never names the default port, so an entry
+        // that does must be normalised or it could never match.
+        let s = settings(&[("trusted_origins", "http://app.example:80, https://app.example:443/")]).unwrap();
+        assert_eq!(s.trusted_origins, ["http://app.example", "https://app.example"]);
     }
 
     #[test]
     fn origin_of_normalises() {
-        assert_eq!(origin_of("HTTP://Example.COM:80/x?y").as_deref(), Some("http://example.com:80"));
+        assert_eq!(
+            origin_of("HTTP://Example.COM:80/x?y").as_deref(),
+            Some("http://example.com"),
+            "as browsers send it"
+        );
+        assert_eq!(origin_of("https://example.com:443").as_deref(), Some("https://example.com"));
+        assert_eq!(origin_of("http://example.com:8080/").as_deref(), Some("http://example.com:8080"));
         assert_eq!(origin_of("ftp://example.com"), None);
         assert_eq!(origin_of("http://user@evil.com"), None);
     }

@@ -73,6 +73,14 @@ impl ApiError {
     }
 }
 
+/// A database failure is the server's fault: logged with its cause, a
+/// generic 500 for the client. Lets handlers use `?` on sqlx results.
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::internal(format_args!("database error: {e}"))
+    }
+}
+
 impl<'r> Responder<'r, 'static> for ApiError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let mut res = Json(self.body).respond_to(req)?;

@@ -1,25 +1,38 @@
 //! The Rocket application: `rocket()` builds it from configuration by
 //! attaching one stage per feature; `main.rs` only launches it.
 
-pub mod auth;
-pub mod bearer;
-pub mod body;
-pub mod config;
-pub mod cors;
-pub mod db;
-pub mod error;
-pub mod health;
-pub mod logging;
-pub mod openapi;
-pub mod reply;
-pub mod request_log;
-pub mod security;
-pub mod tasks;
-pub mod web;
+//!
+//! Layers point one way (docs/ARCHITECTURE.md): routes → domain (store,
+//! cache, versions, key store) → `db` → `clock`; the task guard (`bearer`)
+//! knows only its `KeySource` trait, which the auth server's key store
+//! implements — this file is where the two are wired together.
 
+mod auth;
+pub mod bearer;
+mod body;
+mod clock;
+mod config;
+mod cors;
+pub mod db;
+mod error;
+mod health;
+pub mod logging;
+mod openapi;
+mod reply;
+mod request_log;
+mod security;
+pub mod tasks;
+mod web;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
 use rocket::{Build, Rocket};
 
+use bearer::{BearerState, Expectations, KeySource, RemoteJwks};
+pub use clock::now_millis;
 pub use config::{ConfigError, Settings};
 
 /// The app configured from Rocket.toml + environment.
@@ -31,7 +44,7 @@ pub fn rocket() -> Result<Rocket<Build>, ConfigError> {
 pub fn rocket_from(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
     let settings = Settings::from_figment(&figment)?;
     let auth = auth::AuthState::from_settings(&settings)?;
-    let bearer = bearer::BearerState::from_settings(&settings);
+    let bearer = bearer_stage(&settings, &auth);
     let cors = cors::stage(&settings);
     let security = security::SecurityHeaders::new(&settings.base_url);
     let figment = figment.merge(("databases.todo.url", settings.database_url.clone()));
@@ -44,10 +57,38 @@ pub fn rocket_from(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
         .attach(error::stage())
         .attach(health::stage())
         .attach(auth::stage(auth))
-        .manage(bearer)
+        .attach(bearer)
         .attach(tasks::stage())
         .attach(openapi::stage())
         .attach(web::stage()))
+}
+
+/// The task guard's state: keys from `JWKS_URL` when set, else from this
+/// server's key store (which needs the pool, so it is wired at ignition).
+fn bearer_stage(settings: &Settings, auth: &auth::AuthState) -> AdHoc {
+    let expect = Expectations {
+        issuer: settings.jwt_issuer.clone(),
+        audience: settings.jwt_audience.clone(),
+        leeway_secs: settings.jwt_leeway_secs,
+    };
+    let remote = settings.jwks_url.clone().map(|url| {
+        let cooldown = Duration::from_secs(settings.jwks_refetch_cooldown_secs);
+        Arc::new(RemoteJwks::new(url, cooldown)) as Arc<dyn KeySource>
+    });
+    let local_keys = auth.keys.clone();
+    let wire = AdHoc::try_on_ignite("Bearer keys", move |rocket| async move {
+        let source = match remote {
+            Some(remote) => remote,
+            None => match rocket.state::<db::Db>() {
+                Some(db) => Arc::new(auth::LocalKeys::new(local_keys, db.clone())) as Arc<dyn KeySource>,
+                None => return Err(rocket), // the pool failed to start: already logged
+            },
+        };
+        Ok(rocket.manage(BearerState::new(source, expect)))
+    });
+    // Fairings attached while igniting run after every one attached before:
+    // attaching `wire` from here puts it after the database stage's pool.
+    AdHoc::on_ignite("Task guard", |rocket| async move { rocket.attach(wire) })
 }
 
 /// One line saying why Rocket could not start.

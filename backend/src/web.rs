@@ -2,6 +2,8 @@
 //! are, any other page path (a deep link like `/tasks`) as `index.html`.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
 
 use rocket::fairing::AdHoc;
 use rocket::fs::NamedFile;
@@ -13,15 +15,42 @@ use crate::config::Settings;
 use crate::security;
 
 /// Where the SPA lives; checked once at start so a missing build is one warning.
-pub struct Web {
+pub(crate) struct Web {
     dist: PathBuf,
+    /// `index.html` and its CSP as last read, with the file's modification
+    /// time: a page request costs a `stat`, not a read and a hash, and a
+    /// rebuilt `dist/` is picked up without a restart.
+    index: Mutex<Option<(SystemTime, Arc<IndexPage>)>>,
+}
+
+/// The SPA's page and the Content-Security-Policy that allows its inline
+/// loader by hash.
+pub(crate) struct IndexPage {
+    html: String,
+    policy: String,
+}
+
+impl Web {
+    async fn index(&self) -> Option<Arc<IndexPage>> {
+        let path = self.dist.join("index.html");
+        let modified = rocket::tokio::fs::metadata(&path).await.ok()?.modified().ok()?;
+        if let Some((at, page)) = self.index.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+            if *at == modified {
+                return Some(page.clone());
+            }
+        }
+        let html = rocket::tokio::fs::read_to_string(&path).await.ok()?;
+        let page = Arc::new(IndexPage { policy: security::spa_policy(&html), html });
+        *self.index.lock().unwrap_or_else(PoisonError::into_inner) = Some((modified, page.clone()));
+        Some(page)
+    }
 }
 
 /// A file from `dist/`, with a cache policy fitting its kind.
-pub enum Asset {
+pub(crate) enum Asset {
     /// `index.html`: must be revalidated, it names the current hashed
     /// bundles; sent with the CSP that allows its inline loader by hash.
-    Index(String),
+    Index(Arc<IndexPage>),
     /// Trunk's file names carry a content hash, so they never change.
     Hashed(NamedFile),
     /// Shown when `dist/` has not been built yet.
@@ -36,11 +65,10 @@ const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>SPA not built
 impl<'r> Responder<'r, 'static> for Asset {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let (file, cache) = match self {
-            Asset::Index(html) => {
-                let policy = security::spa_policy(&html);
-                let mut res = (ContentType::HTML, html).respond_to(req)?;
+            Asset::Index(page) => {
+                let mut res = (ContentType::HTML, page.html.clone()).respond_to(req)?;
                 res.set_header(Header::new("Cache-Control", "no-cache"));
-                res.set_header(Header::new("Content-Security-Policy", policy));
+                res.set_header(Header::new("Content-Security-Policy", page.policy.clone()));
                 return Ok(res);
             }
             Asset::Hashed(f) => (f, "public, max-age=31536000, immutable"),
@@ -78,13 +106,10 @@ async fn spa(path: PathBuf, web: &State<Web>) -> Result<Asset, Status> {
             return Err(Status::NotFound);
         }
     }
-    match rocket::tokio::fs::read_to_string(web.dist.join("index.html")).await {
-        Ok(html) => Ok(Asset::Index(html)),
-        Err(_) => Ok(Asset::NotBuilt),
-    }
+    Ok(web.index().await.map_or(Asset::NotBuilt, Asset::Index))
 }
 
-pub fn stage() -> AdHoc {
+pub(crate) fn stage() -> AdHoc {
     AdHoc::on_ignite("SPA", |rocket| async {
         let dist = rocket.state::<Settings>().map(|s| s.dist_dir.clone()).unwrap_or_else(|| "dist".into());
         if !dist.join("index.html").is_file() {
@@ -93,6 +118,6 @@ pub fn stage() -> AdHoc {
                 dist.display()
             );
         }
-        rocket.manage(Web { dist }).mount("/", routes![spa])
+        rocket.manage(Web { dist, index: Mutex::new(None) }).mount("/", routes![spa])
     })
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 fn now_ms() -> i64 {
-    backend::db::now_millis()
+    backend::now_millis()
 }
 
 #[rocket::async_test]

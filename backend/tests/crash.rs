@@ -74,7 +74,13 @@ fn every_acknowledged_write_survives_sigkill() {
             })
             .collect();
         // Kill mid-load: the writers are still sending when it happens.
+        // A server that acknowledges nothing must fail the test, not hang it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
         while acked_total.load(Ordering::Relaxed) < KILL_AFTER {
+            if std::time::Instant::now() > deadline {
+                stop.store(true, Ordering::Relaxed);
+                panic!("only {} writes acknowledged in 120 s", acked_total.load(Ordering::Relaxed));
+            }
             std::thread::sleep(std::time::Duration::from_millis(2)); // poll, leaving the CPU to the load
         }
         server.kill();

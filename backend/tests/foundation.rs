@@ -3,8 +3,11 @@
 
 mod common;
 
-use common::{app, json_body, spawn_app, INDEX_MARKER};
+use std::sync::Arc;
+
+use common::{app, json_body, spawn_app, TestDb, INDEX_MARKER};
 use rocket::http::{ContentType, Header, Status};
+use sqlx::Executor;
 
 #[rocket::async_test]
 async fn health_is_ok() {
@@ -132,13 +135,64 @@ async fn migrations_are_idempotent_across_restarts() {
 }
 
 #[rocket::async_test]
+async fn a_database_migrated_by_the_old_runner_keeps_its_data_and_history() {
+    // Before sqlx's migrator, history lived in `schema_migrations`; such a
+    // database must start without re-applying anything, once moved over.
+    let db = Arc::new(TestDb::create().await);
+    let pool = db.pool().await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(db.engine);
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    backend::on_db!(&pool, |p| {
+        for file in &files {
+            p.execute(std::fs::read_to_string(file).unwrap().as_str()).await.unwrap();
+        }
+        p.execute(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        )
+        .await
+        .unwrap();
+        for (i, _) in files.iter().enumerate() {
+            sqlx::query("INSERT INTO schema_migrations VALUES ($1, 'old', 0)")
+                .bind(i as i64 + 1)
+                .execute(p)
+                .await
+                .unwrap();
+        }
+        p.execute("INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at) VALUES ('u-old', 'kept', '', FALSE, 0, 0)")
+            .await
+            .unwrap();
+    });
+
+    let first = app().spawn_on(db.clone()).await;
+    assert_eq!(first.client.get("/api/ready").dispatch().await.status(), Status::Ok);
+    drop(first);
+    let second = app().spawn_on(db.clone()).await;
+    assert_eq!(second.client.get("/api/ready").dispatch().await.status(), Status::Ok);
+
+    backend::on_db!(&pool, |p| {
+        let recorded: Vec<(i64, bool)> =
+            sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version")
+                .fetch_all(p)
+                .await
+                .unwrap();
+        assert_eq!(recorded, (1..=files.len() as i64).map(|v| (v, true)).collect::<Vec<_>>());
+        let old_table = sqlx::query("SELECT * FROM schema_migrations").fetch_all(p).await;
+        assert!(old_table.is_err(), "the old history table is gone once moved");
+        let titles: Vec<String> =
+            sqlx::query_scalar("SELECT title FROM tasks WHERE user_id = 'u-old'").fetch_all(p).await.unwrap();
+        assert_eq!(titles, ["kept"]);
+    });
+}
+
+#[rocket::async_test]
 async fn unreachable_database_fails_start_up_instead_of_serving_errors() {
     let figment = common::figment()
         .merge(rocket::figment::providers::Serialized::global("database_url", "postgres://nobody@127.0.0.1:1/none"))
         .merge(rocket::figment::providers::Serialized::global("databases.todo.connect_timeout", 1));
     let rocket = backend::rocket_from(figment).unwrap();
 
-    let err = rocket::local::asynchronous::Client::untracked(rocket).await.err().expect("ignite must fail");
+    let err = rocket::local::asynchronous::Client::untracked(rocket).await.expect_err("ignite must fail");
 
     let line = backend::launch_error_line(&err);
     assert!(line.contains("Database"), "{line}");

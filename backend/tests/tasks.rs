@@ -532,9 +532,7 @@ async fn concurrent_version_checks_each_get_their_own_users_version() {
     // The list's version check on this engine: inline on SQLite, coalesced
     // into shared queries on PostgreSQL. Many checks for many users at once
     // must each get exactly their own user's version.
-    use backend::tasks::store;
-    use backend::tasks::versions::{PgVersions, SqliteVersions};
-    use backend::tasks::VersionReads;
+    use backend::tasks::versions::{self, PgVersions, SqliteVersions, VersionReads};
     use rocket::futures::future::join_all;
     let app = spawn_app().await;
     let db = app.db.pool().await;
@@ -555,7 +553,7 @@ async fn concurrent_version_checks_each_get_their_own_users_version() {
     let asked: Vec<i64> = (0..200_i64).map(|n| n % 41).collect();
     let answers = join_all(asked.iter().map(|&i| async move {
         let user = if i == 0 { "nobody".to_owned() } else { format!("user-{i}") };
-        store::version(db, reads, &user).await.unwrap()
+        versions::version(db, reads, &user).await.unwrap()
     }))
     .await;
     for (i, version) in asked.iter().zip(answers) {

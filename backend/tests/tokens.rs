@@ -261,3 +261,28 @@ async fn jwks_server_down_from_the_start_means_401_not_500() {
 
     assert_eq!(list_status(&app, SUB, &key.sign(&claims(SUB))).await, Status::Unauthorized);
 }
+
+/// A route of the test's own, guarded by `Owner`, mounted far from `/api`.
+#[rocket::get("/<user_id>/whoami")]
+fn whoami(owner: backend::bearer::Owner, user_id: &str) -> String {
+    format!("{} at {user_id}", owner.user_id)
+}
+
+#[rocket::async_test]
+async fn the_guard_finds_user_id_by_name_wherever_the_routes_are_mounted() {
+    let app = app().mount("/elsewhere/deeper", rocket::routes![whoami]).spawn().await;
+    let user = app.sign_up().await;
+    let token = app.jwt(&user).await;
+    let get = |path: String| {
+        let req = app.client.get(path).header(rocket::http::Header::new("Authorization", format!("Bearer {token}")));
+        async move {
+            let res = req.dispatch().await;
+            (res.status(), res.into_string().await.unwrap_or_default())
+        }
+    };
+
+    let (status, body) = get(format!("/elsewhere/deeper/{}/whoami", user.user_id)).await;
+    assert_eq!((status, body), (Status::Ok, format!("{0} at {0}", user.user_id)));
+    let (status, _) = get("/elsewhere/deeper/someone-else/whoami".into()).await;
+    assert_eq!(status, Status::Forbidden, "another user's path segment, found by its name");
+}

@@ -1,4 +1,4 @@
-//! Auth DTOs in Better Auth's wire format (camelCase), DESIGN.md §3.1.
+//! Auth DTOs in Better Auth's wire format (camelCase); README, "The auth server".
 
 use serde::{Deserialize, Serialize};
 
@@ -100,7 +100,7 @@ pub struct SignOutResponse {
     pub success: bool,
 }
 
-/// Claims of the JWTs this server mints (DESIGN.md §3.3).
+/// Claims of the JWTs this server mints (README, "The auth server").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Claims {

@@ -1,5 +1,5 @@
 //! Wire types shared by the Yew SPA and the Rocket API, so the HTTP contract
-//! (DESIGN.md §3, §4) is checked by the compiler on both sides.
+//! (README, docs/ARCHITECTURE.md) is checked by the compiler on both sides.
 
 pub mod auth;
 pub mod error;

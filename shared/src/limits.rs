@@ -1,4 +1,4 @@
-//! Validation limits both sides enforce (DESIGN.md §3.1, §4.2).
+//! Validation limits both sides enforce.
 
 /// Task title length in characters, after trimming.
 pub const TITLE_MAX_CHARS: usize = 200;

@@ -6,6 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ed25519_dalek::{Signer as _, SigningKey};
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, CommonParameters, EllipticCurve, Jwk, KeyAlgorithm, OctetKeyPairParameters, PublicKeyUse,
+};
 use rand::RngCore;
 use serde::Serialize;
 use sqlx::Executor;
@@ -13,8 +16,10 @@ use tokio::sync::{Mutex, RwLock};
 
 use super::crypto::{b64, decrypt, encrypt, random_id, unb64};
 use super::secrets::Secrets;
+use crate::bearer::KeyRing;
+use crate::clock::now_millis;
 use crate::config::Engine;
-use crate::db::{begin_write, finish, now_millis, Db};
+use crate::db::{begin_write, finish, Db};
 use crate::on_db;
 
 /// How long a loaded key set is trusted before the database is asked again
@@ -25,7 +30,7 @@ const KEY_LOCK: i64 = 0x746f_646f_6a77_6b73; // "todojwks"
 
 /// A public key as `/jwks` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PublicJwk {
+pub(crate) struct PublicJwk {
     pub kty: &'static str,
     pub crv: &'static str,
     pub x: String,
@@ -39,28 +44,58 @@ impl PublicJwk {
     fn ed25519(kid: String, x: String) -> Self {
         Self { kty: "OKP", crv: "Ed25519", x, kid, alg: "EdDSA", use_: "sig" }
     }
+
+    /// The same key as the guard's JWK type (no JSON round trip).
+    fn to_jwk(&self) -> Jwk {
+        Jwk {
+            common: CommonParameters {
+                key_id: Some(self.kid.clone()),
+                key_algorithm: Some(KeyAlgorithm::EdDSA),
+                public_key_use: Some(PublicKeyUse::Signature),
+                ..CommonParameters::default()
+            },
+            algorithm: AlgorithmParameters::OctetKeyPair(OctetKeyPairParameters {
+                curve: EllipticCurve::Ed25519,
+                x: self.x.clone(),
+                ..OctetKeyPairParameters::default()
+            }),
+        }
+    }
+}
+
+/// The published keys, and the same keys ready for the task guard.
+pub(crate) struct PublishedKeys {
+    pub(crate) jwks: Vec<PublicJwk>,
+    pub(crate) ring: Arc<KeyRing>,
+}
+
+impl PublishedKeys {
+    fn new(jwks: Vec<PublicJwk>) -> Self {
+        let ring = Arc::new(KeyRing::from_keys(&jwks.iter().map(PublicJwk::to_jwk).collect::<Vec<_>>()));
+        Self { jwks, ring }
+    }
 }
 
 /// The key that signs new tokens.
-pub struct Signer {
-    pub kid: String,
+pub(crate) struct Signer {
+    pub(crate) kid: String,
     key: SigningKey,
     created_at: i64,
 }
 
 impl Signer {
-    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+    pub(crate) fn sign(&self, message: &[u8]) -> [u8; 64] {
         self.key.sign(message).to_bytes()
     }
 }
 
 struct Loaded {
     signer: Arc<Signer>,
-    public: Arc<Vec<PublicJwk>>,
+    public: Arc<PublishedKeys>,
     at: Instant,
 }
 
-pub struct KeyStore {
+pub(crate) struct KeyStore {
     secrets: Secrets,
     rotation_ms: i64,
     grace_ms: i64,
@@ -77,7 +112,7 @@ struct Row {
 }
 
 impl KeyStore {
-    pub fn new(secrets: Secrets, rotation_secs: i64, grace_secs: i64) -> Self {
+    pub(crate) fn new(secrets: Secrets, rotation_secs: i64, grace_secs: i64) -> Self {
         Self {
             secrets,
             rotation_ms: rotation_secs.saturating_mul(1000),
@@ -92,7 +127,7 @@ impl KeyStore {
     }
 
     /// The current signer and the published keys, from cache or the database.
-    async fn current(&self, pool: &Db) -> Result<(Arc<Signer>, Arc<Vec<PublicJwk>>), sqlx::Error> {
+    async fn current(&self, pool: &Db) -> Result<(Arc<Signer>, Arc<PublishedKeys>), sqlx::Error> {
         if let Some(l) = self.loaded.read().await.as_ref().filter(|l| self.usable(l)) {
             return Ok((l.signer.clone(), l.public.clone()));
         }
@@ -104,43 +139,54 @@ impl KeyStore {
     }
 
     /// Reads the store and replaces the cache (callers hold `reload`).
-    async fn load_and_cache(&self, db: &Db) -> Result<(Arc<Signer>, Arc<Vec<PublicJwk>>), sqlx::Error> {
-        let loaded = self.load(db).await?;
+    async fn load_and_cache(&self, db: &Db) -> Result<(Arc<Signer>, Arc<PublishedKeys>), sqlx::Error> {
+        let mut loaded = self.load(db).await?;
+        let mut cache = self.loaded.write().await;
+        if let Some(previous) = cache.as_ref().filter(|p| p.public.jwks == loaded.public.jwks) {
+            // The same key set keeps the same ring, so tokens verified
+            // against it stay verified (the guard's cache compares rings).
+            loaded.public = previous.public.clone();
+        }
         let result = (loaded.signer.clone(), loaded.public.clone());
-        *self.loaded.write().await = Some(loaded);
+        *cache = Some(loaded);
         Ok(result)
     }
 
-    pub async fn signer(&self, pool: &Db) -> Result<Arc<Signer>, sqlx::Error> {
+    pub(crate) async fn signer(&self, pool: &Db) -> Result<Arc<Signer>, sqlx::Error> {
         Ok(self.current(pool).await?.0)
     }
 
     /// Re-reads the key set now (another replica may have rotated).
-    pub async fn reload_public_keys(&self, db: &Db) -> Result<Arc<Vec<PublicJwk>>, sqlx::Error> {
+    pub(crate) async fn reload_public_keys(&self, db: &Db) -> Result<Arc<PublishedKeys>, sqlx::Error> {
         let _one_at_a_time = self.reload.lock().await;
         Ok(self.load_and_cache(db).await?.1)
     }
 
-    pub async fn public_keys(&self, pool: &Db) -> Result<Arc<Vec<PublicJwk>>, sqlx::Error> {
+    pub(crate) async fn public_keys(&self, pool: &Db) -> Result<Arc<PublishedKeys>, sqlx::Error> {
         Ok(self.current(pool).await?.1)
     }
 
-    /// Reads the key set; makes a new signing key if none is current and
-    /// usable. Creation happens under a database-wide lock, so replicas that
-    /// start together end up with one key.
+    /// Reads the key set once; makes a new signing key if none is current
+    /// and usable (then reads again, to publish it). Creation happens under
+    /// a database-wide lock, so replicas that start together end up with
+    /// one key.
     async fn load(&self, db: &Db) -> Result<Loaded, sqlx::Error> {
-        let signer = match self.pick_signer(&read_rows(db).await?) {
+        let mut rows = read_rows(db).await?;
+        let signer = match self.pick_signer(&rows) {
             Some(signer) => signer,
-            None => self.create(db).await?,
+            None => {
+                let created = self.create(db).await?;
+                rows = read_rows(db).await?;
+                created
+            }
         };
         let oldest_published = now_millis() - self.rotation_ms - self.grace_ms;
-        let public = read_rows(db)
-            .await?
+        let public = rows
             .into_iter()
             .filter(|r| r.created_at > oldest_published)
             .map(|r| PublicJwk::ed25519(r.kid, r.public_key))
             .collect();
-        Ok(Loaded { signer: Arc::new(signer), public: Arc::new(public), at: Instant::now() })
+        Ok(Loaded { signer: Arc::new(signer), public: Arc::new(PublishedKeys::new(public)), at: Instant::now() })
     }
 
     /// In a write transaction: re-check (another replica may have just

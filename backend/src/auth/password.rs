@@ -84,7 +84,7 @@ impl std::fmt::Display for HashError {
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// Jobs waiting beyond this are refused (a 500 the client may retry) rather
+/// Jobs waiting beyond this are refused (a 503 with `Retry-After`) rather
 /// than queued without bound.
 const MAX_QUEUED: usize = 1024;
 

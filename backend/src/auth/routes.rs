@@ -1,4 +1,4 @@
-//! `/api/auth` endpoints in Better Auth's wire format (DESIGN.md §3.1).
+//! `/api/auth` endpoints in Better Auth's wire format (README, "The auth server").
 
 use rocket::http::{CookieJar, Header, Status};
 use rocket::serde::json::Json;
@@ -11,14 +11,16 @@ use shared::error::codes;
 use shared::limits::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 use shared::ErrorBody;
 
+use super::cookies::{SESSION_TTL_MS, SHORT_SESSION_TTL_MS};
 use super::crypto::{hash_token, random_id, random_token};
 use super::guards::{ClientInfo, RateLimited, TrustedOrigin};
 use super::jwt::{mint, TOKEN_TTL_SECS};
-use super::session::{MaybeSession, RequireSession, SESSION_TTL_MS, SHORT_SESSION_TTL_MS};
+use super::session::{MaybeSession, RequireSession};
+use super::state::AuthState;
 use super::store::{self, SessionRow, UserRow};
-use super::AuthState;
 use crate::body::AuthJson;
-use crate::db::{is_unique_violation, now_millis, Db};
+use crate::clock::now_millis;
+use crate::db::{is_unique_violation, Db};
 use crate::error::{ApiError, AppResult};
 use crate::reply::WithHeaders;
 
@@ -78,10 +80,6 @@ fn hashing_error(e: super::password::HashError) -> ApiError {
     ApiError::unavailable("The server is busy, please retry in a moment")
 }
 
-fn db_error(e: sqlx::Error) -> ApiError {
-    ApiError::internal(format_args!("auth database error: {e}"))
-}
-
 /// Creates a session row, sets the cookie, returns the raw token.
 async fn start_session(
     auth: &AuthState,
@@ -103,7 +101,7 @@ async fn start_session(
         created_at: now,
         updated_at: now,
     };
-    store::create_session(db, &session, &hash_token(&token)).await.map_err(db_error)?;
+    store::create_session(db, &session, &hash_token(&token)).await?;
     jar.add(auth.cookies.session_cookie(auth.secrets.current(), &token, remember));
     Ok(token)
 }
@@ -147,7 +145,7 @@ async fn sign_up(
             "User already exists. Use another email.",
         )
     };
-    if store::user_with_password(db, &email).await.map_err(db_error)?.is_some() {
+    if store::user_with_password(db, &email).await?.is_some() {
         return Err(exists());
     }
     let hash = auth.hasher.hash(req.password).await.map_err(hashing_error)?;
@@ -164,7 +162,7 @@ async fn sign_up(
     match store::create_user(db, &user, &hash).await {
         Ok(()) => {}
         Err(e) if is_unique_violation(&e) => return Err(exists()),
-        Err(e) => return Err(db_error(e)),
+        Err(e) => return Err(e.into()),
     }
     let token = start_session(auth, db, jar, &client, &user.id, req.remember_me.unwrap_or(true)).await?;
     Ok(Json(SignUpResponse { token, user: user.to_dto() }))
@@ -194,7 +192,7 @@ async fn sign_in(
     let req = body.into_inner();
     let email = normalize_email(&req.email).ok_or_else(invalid_email)?;
     check_callback(auth, req.callback_url.as_deref())?;
-    let found = store::user_with_password(db, &email).await.map_err(db_error)?;
+    let found = store::user_with_password(db, &email).await?;
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), hash),
         None => (None, None),
@@ -273,7 +271,7 @@ async fn sign_out(
     let Some(current) = session.0 else {
         return Err(ApiError::bad_request("FAILED_TO_GET_SESSION", "Failed to get session"));
     };
-    store::delete_session(db, &current.session.id).await.map_err(db_error)?;
+    store::delete_session(db, &current.session.id).await?;
     Ok(Json(SignOutResponse { success: true }))
 }
 
@@ -301,7 +299,7 @@ async fn jwks(auth: &State<AuthState>, db: &State<Db>) -> AppResult<WithHeaders<
         ApiError::unavailable("Key set unavailable, please retry")
     })?;
     Ok(WithHeaders(
-        Json(serde_json::json!({ "keys": *keys })),
+        Json(serde_json::json!({ "keys": keys.jwks })),
         vec![Header::new("Cache-Control", "public, max-age=300")],
     ))
 }

@@ -7,7 +7,6 @@ use std::path::Path;
 use crate::config::{ConfigError, Settings, MIN_SECRET_CHARS};
 
 /// Where a debug build keeps the secret it generated for itself.
-pub const DEV_SECRET_FILE: &str = "data/.better-auth-secret";
 
 #[derive(Clone)]
 pub struct Secrets {
@@ -28,12 +27,14 @@ impl Secrets {
         Self { all }
     }
 
-    /// From settings; a debug build without `BETTER_AUTH_SECRET` generates one
-    /// into `data/` once (with a warning) so dev restarts keep sessions.
+    /// From settings: `BETTER_AUTH_SECRET`, else the secret file, generated
+    /// once (with a warning) so restarts keep sessions — the one writer of
+    /// it, also for `cargo xtask run`, which points the release binary here.
     pub fn load(settings: &Settings) -> Result<Self, ConfigError> {
-        let current = match &settings.auth_secret {
-            Some(secret) => secret.clone(),
-            None => dev_secret(Path::new(DEV_SECRET_FILE))?,
+        let current = match (&settings.auth_secret, &settings.secret_file) {
+            (Some(secret), _) => secret.clone(),
+            (None, Some(file)) => secret_from_file(file)?,
+            (None, None) => return Err(ConfigError("no BETTER_AUTH_SECRET configured".into())),
         };
         Ok(Self::new(current, settings.previous_secrets.clone()))
     }
@@ -47,11 +48,11 @@ impl Secrets {
     }
 }
 
-fn dev_secret(path: &Path) -> Result<String, ConfigError> {
+fn secret_from_file(path: &Path) -> Result<String, ConfigError> {
     if let Ok(existing) = std::fs::read_to_string(path) {
         let existing = existing.trim().to_owned();
         if existing.chars().count() >= MIN_SECRET_CHARS {
-            tracing::warn!("BETTER_AUTH_SECRET is not set: using the development secret in {}", path.display());
+            tracing::warn!("BETTER_AUTH_SECRET is not set: using the secret in {}", path.display());
             return Ok(existing);
         }
     }
@@ -66,9 +67,9 @@ fn dev_secret(path: &Path) -> Result<String, ConfigError> {
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         std::io::Write::write_all(&mut options.open(path)?, secret.as_bytes())
     };
-    write().map_err(|e| ConfigError(format!("cannot store a development secret in {}: {e}", path.display())))?;
+    write().map_err(|e| ConfigError(format!("cannot store a generated secret in {}: {e}", path.display())))?;
     tracing::warn!(
-        "BETTER_AUTH_SECRET is not set: generated a development secret into {} (set it in production)",
+        "BETTER_AUTH_SECRET is not set: generated a secret into {} (keep it, or set BETTER_AUTH_SECRET, in production)",
         path.display()
     );
     Ok(secret)

@@ -1,7 +1,8 @@
 //! The auth server's SQL: users, credential accounts and sessions. Bound
 //! parameters only; the same statements run on SQLite and PostgreSQL.
 
-use crate::db::{iso8601, Db};
+use crate::clock::iso8601;
+use crate::db::Db;
 use crate::on_db;
 use shared::auth::{Session, User};
 
@@ -17,6 +18,26 @@ pub struct UserRow {
 }
 
 type UserTuple = (String, String, String, bool, Option<String>, i64, i64);
+/// A user row followed by the credential account's password hash.
+type UserWithPassword = (String, String, String, bool, Option<String>, i64, i64, Option<String>);
+/// A session row's columns followed by its user's (`UserTuple`).
+type SessionWithUser = (
+    String,
+    String,
+    i64,
+    bool,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    bool,
+    Option<String>,
+    i64,
+    i64,
+);
 
 impl From<UserTuple> for UserRow {
     fn from((id, name, email, email_verified, image, created_at, updated_at): UserTuple) -> Self {
@@ -72,8 +93,7 @@ pub async fn user_with_password(db: &Db, email: &str) -> Result<Option<(UserRow,
         "SELECT {USER_COLUMNS}, a.password FROM \"user\" u \
          LEFT JOIN account a ON a.user_id = u.id AND a.provider_id = 'credential' WHERE u.email = $1"
     );
-    let row: Option<(String, String, String, bool, Option<String>, i64, i64, Option<String>)> =
-        on_db!(db, |pool| sqlx::query_as(&sql).bind(email).fetch_optional(pool).await)?;
+    let row: Option<UserWithPassword> = on_db!(db, |pool| sqlx::query_as(&sql).bind(email).fetch_optional(pool).await)?;
     Ok(row.map(|(id, name, email, v, image, c, u, password)| {
         (UserRow::from((id, name, email, v, image, c, u)), password)
     }))
@@ -140,23 +160,8 @@ pub async fn session_by_token_hash(db: &Db, token_hash: &str) -> Result<Option<(
         "SELECT s.id, s.user_id, s.expires_at, s.remember, s.ip_address, s.user_agent, s.created_at, s.updated_at, \
          {USER_COLUMNS} FROM session s JOIN \"user\" u ON u.id = s.user_id WHERE s.token_hash = $1"
     );
-    let row: Option<(
-        String,
-        String,
-        i64,
-        bool,
-        Option<String>,
-        Option<String>,
-        i64,
-        i64,
-        String,
-        String,
-        String,
-        bool,
-        Option<String>,
-        i64,
-        i64,
-    )> = on_db!(db, |pool| sqlx::query_as(&sql).bind(token_hash).fetch_optional(pool).await)?;
+    let row: Option<SessionWithUser> =
+        on_db!(db, |pool| sqlx::query_as(&sql).bind(token_hash).fetch_optional(pool).await)?;
     Ok(row.map(
         |(
             id,

@@ -8,9 +8,9 @@
 //! Only a changed version rebuilds the page from the tasks.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
-use super::store::ListQuery;
+use super::model::{ListQuery, Page};
 
 /// Memory for cached pages (JSON text plus keys); past it, the cache starts
 /// over empty. A default page of 100 tasks is 20–40 KB, so this holds
@@ -19,15 +19,6 @@ pub const LIST_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 /// Bookkeeping per entry besides its strings (map slot, `Arc`, numbers).
 const ENTRY_OVERHEAD: usize = 96;
-
-/// One page as built: its JSON array, the total matching, the version.
-#[derive(Clone)]
-pub struct Page {
-    pub version: i64,
-    pub total: i64,
-    /// Shared, so answering from the cache copies no JSON.
-    pub json: Arc<[u8]>,
-}
 
 fn cost_of(user_id: &str, page: &Page) -> usize {
     user_id.len() + page.json.len() + ENTRY_OVERHEAD
@@ -112,7 +103,7 @@ impl ListCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tasks::store::Sort;
+    use crate::tasks::model::Sort;
     use shared::task::StatusFilter;
 
     fn query(offset: i64) -> ListQuery {

@@ -1,8 +1,10 @@
 //! The resource server: owner-scoped task CRUD under `/api/<user_id>/tasks`.
+//! Layers: `routes` → `cache`, `store`, `versions` → `model`, the database.
 
-pub mod cache;
-pub mod routes;
-pub mod store;
+mod cache;
+mod model;
+pub(crate) mod routes;
+mod store;
 pub mod versions;
 
 use rocket::fairing::AdHoc;
@@ -10,20 +12,13 @@ use rocket::fairing::AdHoc;
 use crate::config::Settings;
 
 /// Mounts the task routes.
-pub fn stage() -> AdHoc {
+pub(crate) fn stage() -> AdHoc {
     AdHoc::on_ignite("Task API", |rocket| async {
         let url = rocket.state::<Settings>().map(|s| s.database_url.as_str());
-        let reads = VersionReads {
+        let reads = versions::VersionReads {
             sqlite: url.and_then(versions::SqliteVersions::for_url),
             postgres: versions::PgVersions::default(),
         };
         rocket.manage(cache::ListCache::default()).manage(reads).mount("/api", routes::routes())
     })
-}
-
-/// How list requests read the user's version: inline on SQLite (`None` for
-/// PostgreSQL or an in-memory database), coalesced on PostgreSQL.
-pub struct VersionReads {
-    pub sqlite: Option<versions::SqliteVersions>,
-    pub postgres: versions::PgVersions,
 }

@@ -1,4 +1,4 @@
-//! `/api/<user_id>/tasks` (DESIGN.md §4.2). Every route takes the `Owner`
+//! `/api/<user_id>/tasks` (docs/ARCHITECTURE.md, "Task API"). Every route takes the `Owner`
 //! guard: a valid bearer JWT whose `sub` is the path's `user_id`.
 
 use std::io::Cursor;
@@ -16,11 +16,13 @@ use shared::task::{validate_description, validate_title, CreateTask, PatchTask, 
 use shared::{ErrorBody, Task};
 
 use super::cache::ListCache;
-use super::store::{self, ListQuery, Sort};
-use super::VersionReads;
+use super::model::{ListQuery, Sort};
+use super::store;
+use super::versions::{self, VersionReads};
 use crate::bearer::Owner;
 use crate::body::JsonBody;
-use crate::db::{now_millis, Db};
+use crate::clock::now_millis;
+use crate::db::Db;
 use crate::error::{ApiError, AppResult};
 use crate::reply::WithHeaders;
 
@@ -49,10 +51,6 @@ impl TaskId {
 
 fn not_found() -> ApiError {
     ApiError::new(Status::NotFound, codes::TASK_NOT_FOUND, "Task not found")
-}
-
-fn db_error(e: sqlx::Error) -> ApiError {
-    ApiError::internal(format_args!("task database error: {e}"))
 }
 
 /// Parses the list's query parameters; anything out of range is a 422.
@@ -122,7 +120,7 @@ fn no_store() -> Header<'static> {
 
 /// One task of this user, or `TASK_NOT_FOUND`.
 fn task_reply(found: Result<Option<Task>, sqlx::Error>) -> AppResult<WithHeaders<Json<Task>>> {
-    let task = found.map_err(db_error)?.ok_or_else(not_found)?;
+    let task = found?.ok_or_else(not_found)?;
     Ok(WithHeaders(Json(task), vec![no_store()]))
 }
 
@@ -141,6 +139,7 @@ fn task_reply(found: Result<Option<Task>, sqlx::Error>) -> AppResult<WithHeaders
         (status = 422, description = "Unknown or out-of-range query value", body = ErrorBody),
     ))]
 #[get("/<_user_id>/tasks?<status>&<sort>&<limit>&<offset>")]
+#[allow(clippy::too_many_arguments)] // one per Rocket guard and query parameter
 async fn list(
     owner: Owner,
     _user_id: &str,
@@ -156,11 +155,11 @@ async fn list(
     let user = &owner.user_id;
     // One row read tells whether the page built last time still holds; if
     // not, the JSON array comes ready-made from the database (`list_json`).
-    let version = store::version(db, reads, user).await.map_err(db_error)?;
+    let version = versions::version(db, reads, user).await?;
     let page = match cache.get(user, &query, version) {
         Some(page) => page,
         None => {
-            let page = store::list_json(db, user, &query).await.map_err(db_error)?;
+            let page = store::list_json(db, user, &query).await?;
             cache.put(user, &query, page.clone());
             page
         }
@@ -191,7 +190,7 @@ async fn create(
     let body = body.into_inner();
     let title = title(&body.title)?;
     let description = description(body.description.as_deref().unwrap_or(""))?;
-    let task = store::create(db, &owner.user_id, &title, &description, now_millis()).await.map_err(db_error)?;
+    let task = store::create(db, &owner.user_id, &title, &description, now_millis()).await?;
     let location = format!("/api/{}/tasks/{}", owner.user_id, task.id);
     Ok(WithHeaders(Created::new(location).body(Json(task)), vec![no_store()]))
 }
@@ -264,7 +263,7 @@ async fn toggle(owner: Owner, _user_id: &str, id: TaskId, db: &State<Db>) -> App
         (status = 403, description = "The token is another user's", body = ErrorBody), (status = 404, description = "No such task of this user", body = ErrorBody)))]
 #[delete("/<_user_id>/tasks/<id>")]
 async fn remove(owner: Owner, _user_id: &str, id: TaskId, db: &State<Db>) -> AppResult<Status> {
-    if store::delete(db, &owner.user_id, id.get()?).await.map_err(db_error)? {
+    if store::delete(db, &owner.user_id, id.get()?).await? {
         Ok(Status::NoContent)
     } else {
         Err(not_found())
@@ -286,7 +285,7 @@ mod tests {
             (None, None, Some("ten"), None),
             (None, None, None, Some("-1")),
         ] {
-            let err = parse_list_query(status, sort, limit, offset).err().expect("refused");
+            let err = parse_list_query(status, sort, limit, offset).expect_err("refused");
             assert_eq!(err.status, Status::UnprocessableEntity);
         }
         let q = parse_list_query(Some("completed"), Some("-title"), Some("500"), Some("10")).unwrap();

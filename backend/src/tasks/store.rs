@@ -4,9 +4,10 @@
 use shared::task::StatusFilter;
 use shared::Task;
 
-use super::cache::Page;
-use super::VersionReads;
-use crate::db::{iso8601, Db};
+use super::model::{ListQuery, Page};
+use super::versions::VERSION_SQL;
+use crate::clock::iso8601;
+use crate::db::Db;
 use crate::on_db;
 
 type TaskRow = (i64, String, String, String, bool, i64, i64);
@@ -25,67 +26,6 @@ fn to_task((id, user_id, title, description, completed, created_at, updated_at):
     }
 }
 
-/// Sort orders the list accepts, each with a tie-breaker so pages are stable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Sort {
-    CreatedAsc,
-    CreatedDesc,
-    TitleAsc,
-    TitleDesc,
-    UpdatedAsc,
-    UpdatedDesc,
-}
-
-impl Sort {
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "created_at" => Self::CreatedAsc,
-            "-created_at" => Self::CreatedDesc,
-            "title" => Self::TitleAsc,
-            "-title" => Self::TitleDesc,
-            "updated_at" => Self::UpdatedAsc,
-            "-updated_at" => Self::UpdatedDesc,
-            _ => return None,
-        })
-    }
-
-    /// A fixed SQL fragment: never built from user input.
-    fn order_by(self) -> &'static str {
-        match self {
-            Self::CreatedAsc => "created_at ASC, id ASC",
-            Self::CreatedDesc => "created_at DESC, id DESC",
-            Self::TitleAsc => "title ASC, id ASC",
-            Self::TitleDesc => "title DESC, id DESC",
-            Self::UpdatedAsc => "updated_at ASC, id ASC",
-            Self::UpdatedDesc => "updated_at DESC, id DESC",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ListQuery {
-    pub status: StatusFilter,
-    pub sort: Sort,
-    pub limit: i64,
-    pub offset: i64,
-}
-
-/// The user's change version (migration 4): it moves with every change to
-/// their tasks, so an unchanged version means an unchanged list.
-/// Read on this thread on SQLite when it can, coalesced with concurrent
-/// checks on PostgreSQL (`versions.rs`).
-pub async fn version(db: &Db, reads: &VersionReads, user_id: &str) -> Result<i64, sqlx::Error> {
-    match db {
-        Db::Sqlite(pool) => match reads.sqlite.as_ref().and_then(|inline| inline.version(user_id)) {
-            Some(version) => Ok(version),
-            None => sqlx::query_scalar(VERSION_SQL).bind(user_id).fetch_one(pool).await,
-        },
-        Db::Postgres(pool) => reads.postgres.version(pool, user_id).await,
-    }
-}
-
-pub const VERSION_SQL: &str = "SELECT COALESCE((SELECT version FROM task_counts WHERE user_id = $1), 0)";
-
 /// One page of a user's tasks as a JSON array (the API's `Task` shape), how
 /// many match in all, and the version it was read at — in one statement
 /// returning one row, so all three come from the same snapshot.
@@ -96,11 +36,7 @@ pub const VERSION_SQL: &str = "SELECT COALESCE((SELECT version FROM task_counts 
 /// equal `shared::Task`'s serialisation; a test compares the two for tricky
 /// values on both engines.
 pub async fn list_json(db: &Db, user_id: &str, q: &ListQuery) -> Result<Page, sqlx::Error> {
-    let completed = match q.status {
-        StatusFilter::All => None,
-        StatusFilter::Pending => Some(false),
-        StatusFilter::Completed => Some(true),
-    };
+    let completed = q.status.completed();
     let filter = if completed.is_some() { "user_id = $1 AND completed = $2" } else { "user_id = $1" };
     let (limit_at, offset_at) = if completed.is_some() { (3, 4) } else { (2, 3) };
     let order = q.sort.order_by();

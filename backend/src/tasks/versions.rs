@@ -1,4 +1,5 @@
-//! The list's version check (`store::version`), made cheap per engine.
+//! The user's change version (migration 4), the list cache's freshness
+//! check, made cheap per engine.
 //!
 //! SQLite: read on the request's own thread. Through sqlx every SQLite query
 //! is a round trip to that connection's worker thread; for a one-row
@@ -21,7 +22,31 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 
-use super::store::VERSION_SQL;
+use crate::db::Db;
+
+/// The user's version as one row: 0 before their first task.
+pub const VERSION_SQL: &str = "SELECT COALESCE((SELECT version FROM task_counts WHERE user_id = $1), 0)";
+
+/// How list requests read the user's version: inline on SQLite (`None` for
+/// PostgreSQL or an in-memory database), coalesced on PostgreSQL.
+pub struct VersionReads {
+    pub sqlite: Option<SqliteVersions>,
+    pub postgres: PgVersions,
+}
+
+/// The user's change version (migration 4): it moves with every change to
+/// their tasks, so an unchanged version means an unchanged list.
+/// Read on this thread on SQLite when it can, coalesced with concurrent
+/// checks on PostgreSQL.
+pub async fn version(db: &Db, reads: &VersionReads, user_id: &str) -> Result<i64, sqlx::Error> {
+    match db {
+        Db::Sqlite(pool) => match reads.sqlite.as_ref().and_then(|inline| inline.version(user_id)) {
+            Some(version) => Ok(version),
+            None => sqlx::query_scalar(VERSION_SQL).bind(user_id).fetch_one(pool).await,
+        },
+        Db::Postgres(pool) => reads.postgres.version(pool, user_id).await,
+    }
+}
 
 /// Idle connections kept; one per executor thread is what is ever in use
 /// at once (a read never yields), the rest only covers bursts of threads.
@@ -177,7 +202,7 @@ mod tests {
 
     #[test]
     fn reads_committed_versions_and_falls_back_when_it_cannot() {
-        let dir = std::env::temp_dir().join(format!("versions-{}-{}", std::process::id(), crate::db::now_millis()));
+        let dir = std::env::temp_dir().join(format!("versions-{}-{}", std::process::id(), crate::clock::now_millis()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("t.db");
         let versions = SqliteVersions::for_url(&format!("sqlite://{}", path.display())).unwrap();

@@ -95,7 +95,7 @@ impl TestKey {
 pub const EXTERNAL_ISSUER: &str = "http://localhost:3000";
 
 pub fn now_secs() -> i64 {
-    backend::db::now_millis() / 1000
+    backend::now_millis() / 1000
 }
 
 /// Valid claims for `sub` from the external issuer, expiring in 15 minutes.

@@ -24,10 +24,11 @@ pub struct TestApp {
 pub struct AppBuilder {
     overrides: Vec<(String, serde_json::Value)>,
     dist: Option<TempDir>,
+    mounts: Vec<(&'static str, Vec<rocket::Route>)>,
 }
 
 pub fn app() -> AppBuilder {
-    AppBuilder { overrides: Vec::new(), dist: None }
+    AppBuilder { overrides: Vec::new(), dist: None, mounts: Vec::new() }
 }
 
 /// The usual app: fresh database, a minimal built SPA in its dist dir.
@@ -40,6 +41,12 @@ pub const INDEX_MARKER: &str = "<!-- test-spa-index -->";
 impl AppBuilder {
     pub fn set(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
         self.overrides.push((key.to_owned(), value.into()));
+        self
+    }
+
+    /// Extra routes of the test's own, mounted at `base`.
+    pub fn mount(mut self, base: &'static str, routes: Vec<rocket::Route>) -> Self {
+        self.mounts.push((base, routes));
         self
     }
 
@@ -65,7 +72,10 @@ impl AppBuilder {
         for (k, v) in &self.overrides {
             figment = figment.merge(Serialized::global(k, v));
         }
-        let rocket = backend::rocket_from(figment).expect("valid test configuration");
+        let mut rocket = backend::rocket_from(figment).expect("valid test configuration");
+        for (base, routes) in self.mounts {
+            rocket = rocket.mount(base, routes);
+        }
         let client = Client::untracked(rocket).await.expect("app starts");
         TestApp { client, db, dist }
     }

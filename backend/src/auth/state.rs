@@ -1,0 +1,49 @@
+//! What every auth endpoint shares, built (and validated) before launch.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use super::cookies::CookieSettings;
+use super::keys::KeyStore;
+use super::limiter::Limiter;
+use super::password::Hasher;
+use super::secrets::Secrets;
+use crate::config::{ConfigError, Settings};
+
+/// Everything the auth endpoints share; managed by Rocket.
+pub(crate) struct AuthState {
+    pub(crate) secrets: Secrets,
+    pub(crate) hasher: Hasher,
+    pub(crate) keys: Arc<KeyStore>,
+    pub(crate) cookies: CookieSettings,
+    pub(crate) limiter: Option<Limiter>,
+    /// The base URL's origin plus `TRUSTED_ORIGINS`.
+    pub(crate) trusted_origins: Vec<String>,
+    pub(crate) trusted_proxies: Vec<IpAddr>,
+    pub(crate) issuer: String,
+    pub(crate) audience: String,
+}
+
+impl AuthState {
+    pub(crate) fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
+        let secrets = Secrets::load(settings)?;
+        let mut trusted_origins = vec![settings.base_origin.clone()];
+        trusted_origins.extend(settings.trusted_origins.iter().cloned());
+        // One core stays free of argon2: a memory-hard hash on every core
+        // evicts the caches the request threads run from, however low its
+        // priority (bench scenario 7: list p99 x2.6 with 2 hashing threads
+        // on 2 cores, x1.6 with 1).
+        let hash_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).saturating_sub(1).max(1);
+        Ok(Self {
+            keys: Arc::new(KeyStore::new(secrets.clone(), settings.jwks_rotation_secs, settings.jwks_grace_secs)),
+            secrets,
+            hasher: Hasher::new(hash_workers),
+            cookies: CookieSettings { secure: settings.base_url.starts_with("https://") },
+            limiter: Limiter::new(settings.auth_rate_limit_max, settings.auth_rate_limit_window_secs),
+            trusted_origins,
+            trusted_proxies: settings.trusted_proxies.clone(),
+            issuer: settings.jwt_issuer.clone(),
+            audience: settings.jwt_audience.clone(),
+        })
+    }
+}
