@@ -12,9 +12,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
+use crate::process::{cargo, run_status, step};
 use crate::server::{request, sign_up, Server, User, PASSWORD};
 use crate::tools::{self, Tools};
-use crate::{build_spa, cargo, run_status, step};
 
 const CONCURRENCY: [u32; 3] = [1, 16, 64];
 const STORM_SIGN_INS: u32 = 32;
@@ -278,7 +278,7 @@ impl Drop for PgDatabase {
 
 pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> {
     let oha = step("oha (load generator)", || tools.ensure_oha())?;
-    build_spa(tools)?;
+    tools.build_spa()?;
     let weight = spa_weight(&root.join("dist"))?;
     let binary = match &options.server {
         Some(path) => path.clone(),

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::run_status;
+use crate::process::run_status;
 use crate::server::Server;
 use crate::tools::Tools;
 

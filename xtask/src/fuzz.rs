@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::run_status;
+use crate::process::run_status;
 use crate::server::{sign_up, Server};
 use crate::tools::Tools;
 

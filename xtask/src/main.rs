@@ -3,7 +3,9 @@
 
 mod bench;
 mod compat;
+mod cycles;
 mod fuzz;
+mod process;
 mod server;
 mod soak;
 mod tools;
@@ -13,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+use process::{cargo, run_status, step};
 use tools::Tools;
 
 const USAGE: &str = "usage: cargo xtask <command>
@@ -21,6 +24,7 @@ commands:
   run     install missing tools, build the SPA (release) and start the app on http://localhost:8000
   test    install missing test tools and run every test suite (SQLite, PostgreSQL, wasm, browser)
   bench   benchmark the release build with oha (--postgres, --duration N); see README
+  lint    only the lint suite: rustfmt, clippy -D warnings (native and wasm), no import cycles
   fuzz    only the contract-fuzzing suite (schemathesis against /api/openapi.json)
   soak    a minute of mixed load at concurrency 128: no 5xx, no cross-user data, flat memory
   setup   only install the tools `run` and `test` need";
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
             soak::Options::parse(&args).and_then(|o| setup(&root, false).and_then(|t| soak::run(&root, &t, &o)))
         }
         Some("fuzz") => setup(&root, false).and_then(|t| fuzz::run(&root, &t)),
+        Some("lint") => setup(&root, false).and_then(|t| lint(&root, &t)),
         Some("setup") => setup(&root, true).map(|_| ()),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -72,34 +77,6 @@ fn in_ci() -> bool {
     env::var("CI").map(|v| !v.is_empty() && v != "0" && v != "false").unwrap_or(false)
 }
 
-/// Runs `f` as a named step, printing how long it took.
-pub fn step<T>(name: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    println!("==> {name}");
-    let started = Instant::now();
-    let result = f();
-    let secs = started.elapsed().as_secs_f64();
-    match &result {
-        Ok(_) => println!("    done: {name} ({secs:.1}s)"),
-        Err(_) => println!("    FAILED: {name} ({secs:.1}s)"),
-    }
-    result
-}
-
-/// Runs a command to completion, inheriting stdio; non-zero exit is an error.
-pub fn run_status(cmd: &mut Command) -> Result<(), String> {
-    let shown = format!("{cmd:?}");
-    let status = cmd.status().map_err(|e| format!("cannot run {shown}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{shown} failed ({status})"))
-    }
-}
-
-pub fn cargo() -> Command {
-    Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-}
-
 fn setup(root: &Path, with_browser: bool) -> Result<Tools, String> {
     println!(
         "Checking tools. On a fresh machine this compiles trunk and wasm-bindgen and installs \
@@ -118,51 +95,64 @@ fn setup(root: &Path, with_browser: bool) -> Result<Tools, String> {
     Ok(tools)
 }
 
-fn build_spa(tools: &Tools) -> Result<(), String> {
-    step("build the SPA (trunk build --release -> dist/)", || {
-        run_status(tools.command("trunk").args(["build", "--release"]))
-    })
-}
-
 fn run(root: &Path) -> Result<(), String> {
     let tools = setup(root, false)?;
-    build_spa(&tools)?;
+    tools.build_spa()?;
     step("build the backend (release)", || run_status(cargo().args(["build", "--release", "-p", "backend"])))?;
     let mut app = Command::new(root.join("target/release/backend"));
-    if env::var_os("BETTER_AUTH_SECRET").is_none() {
+    if env::var_os("BETTER_AUTH_SECRET").is_none() && env::var_os("BETTER_AUTH_SECRET_FILE").is_none() {
         // The release binary refuses to start without a secret; for a local
-        // run, keep one in data/ (the same file debug builds generate).
-        let secret = local_secret(&root.join("data/.better-auth-secret"))?;
-        println!(
-            "Using the local development secret in data/.better-auth-secret (set BETTER_AUTH_SECRET in production)."
-        );
-        app.env("BETTER_AUTH_SECRET", secret);
+        // run it keeps one in data/ (the file debug builds use), creating it once.
+        println!("Using the local secret in data/.better-auth-secret (set BETTER_AUTH_SECRET in production).");
+        app.env("BETTER_AUTH_SECRET_FILE", root.join("data/.better-auth-secret"));
     }
     println!("\nStarting the app on http://localhost:8000 (SQLite at data/todo.db unless DATABASE_URL says otherwise). Ctrl-C stops it.\n");
     run_status(&mut app)
 }
 
-/// The secret stored at `path`, created (random, owner-only) if missing.
-fn local_secret(path: &Path) -> Result<String, String> {
-    if let Ok(existing) = std::fs::read_to_string(path) {
-        if existing.trim().len() >= 32 {
-            return Ok(existing.trim().to_owned());
+/// Formatting, clippy with warnings as errors (native, and the SPA for
+/// wasm32), and no import cycle between the files of any crate.
+fn lint(root: &Path, tools: &Tools) -> Result<(), String> {
+    step("rustfmt --check", || run_status(cargo().args(["fmt", "--all", "--check"])))?;
+    step("clippy (native)", || {
+        run_status(cargo().args([
+            "clippy",
+            "--workspace",
+            "--exclude",
+            "frontend",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    step("clippy (frontend, wasm32)", || {
+        run_status(tools.command(tools.cargo_path()).args([
+            "clippy",
+            "-p",
+            "frontend",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    step("no import cycles between files", || {
+        let mut found = Vec::new();
+        for crate_root in cycles::CRATE_ROOTS {
+            for cycle in cycles::cycles_in(&root.join(crate_root))? {
+                found.push(format!("{crate_root}: {}", cycle.join(" <-> ")));
+            }
         }
-    }
-    let mut bytes = [0u8; 32];
-    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom").map_err(|e| e.to_string())?, &mut bytes)
-        .map_err(|e| format!("cannot read random bytes: {e}"))?;
-    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    std::io::Write::write_all(&mut options.open(path).map_err(|e| e.to_string())?, secret.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(secret)
+        if found.is_empty() {
+            println!("    {} crate roots, no cycles", cycles::CRATE_ROOTS.len());
+            Ok(())
+        } else {
+            Err(format!("import cycles between files:\n  {}", found.join("\n  ")))
+        }
+    })
 }
 
 /// One suite's outcome for the summary.
@@ -196,6 +186,7 @@ fn test(root: &Path) -> ExitCode {
         Err(e) => Outcome::Failed(e),
     };
 
+    suite("lint: rustfmt, clippy (native + wasm), import cycles", &mut || to_outcome(lint(root, &tools)));
     suite("native: shared + backend on SQLite", &mut || {
         to_outcome(run_status(
             cargo().args(["test", "-p", "shared", "-p", "backend", "-p", "xtask"]).env_remove("TEST_DATABASE_URL"),
@@ -210,7 +201,7 @@ fn test(root: &Path) -> ExitCode {
     suite("frontend: wasm-bindgen-test in headless Chromium", &mut || match &browser {
         Ok(b) => to_outcome(run_status(
             tools
-                .command(&tools.cargo_path())
+                .command(tools.cargo_path())
                 .args(["test", "-p", "frontend", "--target", "wasm32-unknown-unknown"])
                 .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
                 .env("CHROMEDRIVER", &b.chromedriver)
@@ -231,7 +222,7 @@ fn test(root: &Path) -> ExitCode {
         _ => Outcome::Skipped("Python 3 is not installed (Debian: apt-get install python3 python3-venv)".into()),
     });
     suite("end-to-end: Chromium against Rocket serving dist/", &mut || match &browser {
-        Ok(b) => to_outcome(build_spa(&tools).and_then(|()| {
+        Ok(b) => to_outcome(tools.build_spa().and_then(|()| {
             run_status(
                 cargo()
                     .args(["test", "-p", "e2e"])

@@ -50,7 +50,7 @@ impl Server {
     /// `target/<name>/`, with no SPA: what the compat and fuzz suites run.
     /// Returns the server and that folder.
     pub fn start_debug(root: &Path, name: &str, env: &[(&str, &str)]) -> Result<(Self, PathBuf), String> {
-        crate::run_status(crate::cargo().args(["build", "-p", "backend"]))?;
+        crate::process::run_status(crate::process::cargo().args(["build", "-p", "backend"]))?;
         let data = root.join("target").join(name);
         let _ = std::fs::remove_dir_all(&data);
         std::fs::create_dir_all(&data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;

@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::bench::{create_task_body, fresh_database, seed_tasks, Amount, Load, LoadOptions, Measured};
+use crate::process::{cargo, run_status, step};
 use crate::server::{request, sign_up, Server, User};
 use crate::tools::Tools;
-use crate::{cargo, run_status, step};
 
 pub const USAGE: &str = "usage: cargo xtask soak [--postgres] [--duration SECONDS]
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::run_status;
+use crate::process::{run_status, step};
 
 pub const TRUNK_VERSION: &str = "0.21.14";
 pub const OHA_VERSION: &str = "1.16.0";
@@ -31,6 +31,13 @@ pub struct Tools {
 }
 
 impl Tools {
+    /// `trunk build --release` into `dist/`.
+    pub fn build_spa(&self) -> Result<(), String> {
+        step("build the SPA (trunk build --release -> dist/)", || {
+            run_status(self.command("trunk").args(["build", "--release"]))
+        })
+    }
+
     pub fn new(root: &Path) -> Self {
         let mut dirs = vec![root.join(".tools/binaryen/node_modules/.bin"), cargo_bin_dir()];
         dirs.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
