@@ -105,7 +105,9 @@ impl<'r> FromRequest<'r> for RateLimited {
             Err(e) => return guard_error(req, e),
         };
         let Some(limiter) = &auth.limiter else { return Outcome::Success(RateLimited) };
-        match limiter.check(client_ip(req, &auth.trusted_proxies), req.uri().path().as_str()) {
+        // The matched route's template: every spelling of it is one bucket.
+        let route = req.route().map(|r| format!("{} {}", r.method, r.uri));
+        match limiter.check(client_ip(req, &auth.trusted_proxies), route.as_deref().unwrap_or_default()) {
             Ok(()) => Outcome::Success(RateLimited),
             Err(wait) => guard_error(
                 req,

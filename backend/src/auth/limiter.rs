@@ -1,19 +1,46 @@
-//! The sign-in/sign-up rate limiter's memory: GCRA buckets per client and path.
+//! The sign-in/sign-up rate limiter's memory: GCRA buckets per client and
+//! route. The route is the matched Rocket route, never the raw path, so every
+//! spelling Rocket routes to one handler (`//`, a trailing `/`, `%65mail`,
+//! `/%61pi/…`) shares one bucket, and a key's size does not depend on
+//! anything the client sends.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
+use std::sync::{PoisonError, RwLock};
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-/// Per (client IP, path) limiter: GCRA with a burst of `max` per `window`.
+/// Per (client, route) limiter: GCRA with a burst of `max` per `window`.
 pub struct Limiter {
-    inner: DefaultKeyedRateLimiter<(IpAddr, String)>,
+    /// The route's template by its hash: a fixed size per key. Behind a
+    /// lock only so a full map can be replaced by an empty one.
+    inner: RwLock<DefaultKeyedRateLimiter<(IpAddr, u64)>>,
+    quota: Quota,
 }
 
-/// Past this many tracked clients, idle entries are dropped.
-const LIMITER_SWEEP_AT: usize = 10_000;
+/// Past this many tracked (client, route) keys, idle entries are dropped;
+/// if that is not enough (a flood from that many networks), the map starts
+/// over. Each key is an address and a pointer: ~100 bytes with the map's
+/// own, so memory stays under ~10 MiB whatever the requests look like.
+pub const MAX_KEYS: usize = 50_000;
+
+/// Who a request counts against: an IPv4 address; an IPv6 address by its
+/// /64 (one subscriber's network: the lower half is theirs to vary);
+/// an IPv4-mapped IPv6 address as the IPv4 address it is.
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
 
 impl Limiter {
     /// `None` when `max` is 0 (disabled).
@@ -21,15 +48,28 @@ impl Limiter {
         let burst = NonZeroU32::new(max)?;
         let period = Duration::from_secs(window_secs.max(1)) / max;
         let quota = Quota::with_period(period)?.allow_burst(burst);
-        Some(Self { inner: RateLimiter::keyed(quota) })
+        Some(Self { inner: RwLock::new(RateLimiter::keyed(quota)), quota })
     }
 
-    /// `Err(seconds to wait)` when over the limit.
-    pub fn check(&self, ip: IpAddr, path: &str) -> Result<(), u64> {
-        if self.inner.len() > LIMITER_SWEEP_AT {
-            self.inner.retain_recent();
+    fn len(&self) -> usize {
+        self.inner.read().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    /// `Err(seconds to wait)` when over the limit. `route` names the
+    /// matched route (its URI template), not what the client typed.
+    pub fn check(&self, ip: IpAddr, route: &str) -> Result<(), u64> {
+        if self.len() >= MAX_KEYS {
+            let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
+            inner.retain_recent();
+            if inner.len() >= MAX_KEYS {
+                *inner = RateLimiter::keyed(self.quota);
+            }
         }
-        self.inner.check_key(&(ip, path.to_owned())).map_err(|not_until| {
+        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(route, &mut hasher);
+        let route = std::hash::Hasher::finish(&hasher);
+        inner.check_key(&(client_key(ip), route)).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
         })
@@ -51,6 +91,30 @@ mod tests {
         assert!((1..=4).contains(&wait), "wait {wait}s");
         assert!(limiter.check(ip, "/api/auth/sign-up/email").is_ok(), "paths are limited separately");
         assert!(limiter.check("192.0.2.2".parse().unwrap(), "/api/auth/sign-in/email").is_ok(), "so are clients");
+    }
+
+    #[test]
+    fn an_ipv6_network_is_one_client_and_mapped_ipv4_is_the_ipv4() {
+        let limiter = Limiter::new(2, 60).unwrap();
+        for ip in ["2001:db8:1:2::1", "2001:db8:1:2:ffff:1:2:3"] {
+            assert!(limiter.check(ip.parse().unwrap(), "/sign-in").is_ok());
+        }
+        assert!(limiter.check("2001:db8:1:2:dead:beef::9".parse().unwrap(), "/sign-in").is_err(), "same /64");
+        assert!(limiter.check("2001:db8:1:3::1".parse().unwrap(), "/sign-in").is_ok(), "another /64");
+
+        assert!(limiter.check("192.0.2.7".parse().unwrap(), "/sign-in").is_ok());
+        assert!(limiter.check("::ffff:192.0.2.7".parse().unwrap(), "/sign-in").is_ok());
+        assert!(limiter.check("192.0.2.7".parse().unwrap(), "/sign-in").is_err(), "mapped = the IPv4 address");
+    }
+
+    #[test]
+    fn the_key_count_stays_bounded() {
+        let limiter = Limiter::new(3, 10).unwrap();
+        for i in 0..(MAX_KEYS as u32 + 5_000) {
+            let ip = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i));
+            let _ = limiter.check(ip, "/sign-in");
+            assert!(limiter.len() <= MAX_KEYS, "{} keys after {i}", limiter.len());
+        }
     }
 
     #[test]
