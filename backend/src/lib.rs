@@ -14,6 +14,7 @@ mod clock;
 mod config;
 mod cors;
 pub mod db;
+mod encoding;
 mod error;
 mod health;
 pub mod logging;
@@ -52,6 +53,7 @@ pub fn rocket_from(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
         .manage(settings)
         .attach(request_log::RequestLog)
         .attach(security)
+        .attach(encoding::CompressJson)
         .attach(cors)
         .attach(db::stage())
         .attach(error::stage())

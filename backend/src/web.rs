@@ -1,48 +1,108 @@
 //! Serves the built SPA (`dist/`) on the API's origin: real files as they
 //! are, any other page path (a deep link like `/tasks`) as `index.html`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use rocket::fairing::AdHoc;
-use rocket::fs::NamedFile;
 use rocket::http::{ContentType, Header, Status};
 use rocket::response::{self, Responder};
-use rocket::{get, routes, Request, State};
+use rocket::{get, routes, Request, Response, State};
+use sha2::Digest as _;
 
 use crate::config::Settings;
+use crate::encoding::{self, Effort, Encoded, Encoding};
 use crate::security;
 
-/// Where the SPA lives; checked once at start so a missing build is one warning.
+/// Where the SPA lives, and its files as loaded: read, compressed (brotli
+/// and gzip, once per file) and hashed for an `ETag`. A request costs a
+/// `stat`; a file rebuilt in place is loaded again by its modification time.
 pub(crate) struct Web {
     dist: PathBuf,
-    /// `index.html` and its CSP as last read, with the file's modification
-    /// time: a page request costs a `stat`, not a read and a hash, and a
-    /// rebuilt `dist/` is picked up without a restart.
-    index: Mutex<Option<(SystemTime, Arc<IndexPage>)>>,
+    files: Mutex<HashMap<PathBuf, (SystemTime, Arc<StaticFile>)>>,
 }
 
-/// The SPA's page and the Content-Security-Policy that allows its inline
-/// loader by hash.
-pub(crate) struct IndexPage {
-    html: String,
-    policy: String,
+/// One file of `dist/` in every coding it is sent in.
+pub(crate) struct StaticFile {
+    content_type: ContentType,
+    body: Encoded,
+    /// Of the file's bytes; each coding adds its own suffix, since each is
+    /// a different representation (RFC 9110 §8.8.3).
+    etag: String,
+    /// `index.html` only: the CSP that allows its inline loader by hash.
+    policy: Option<String>,
+    /// False for formats that are compressed already (images, fonts).
+    compressible: bool,
+}
+
+/// Formats that are compressed already.
+const PRECOMPRESSED: [&str; 9] = ["png", "jpg", "jpeg", "gif", "webp", "avif", "woff2", "gz", "br"];
+
+const INDEX: &str = "index.html";
+
+impl StaticFile {
+    fn load(path: &Path, bytes: Vec<u8>) -> Self {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+        let content_type = ContentType::from_extension(&ext).unwrap_or(ContentType::Binary);
+        let policy = (path == Path::new(INDEX)).then(|| security::spa_policy(&String::from_utf8_lossy(&bytes)));
+        let digest = sha2::Sha256::digest(&bytes);
+        let etag = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        let compressible = !PRECOMPRESSED.contains(&ext.as_str());
+        let body =
+            if compressible { Encoded::eager(bytes, Effort::Static) } else { Encoded::new(bytes, Effort::Static) };
+        Self { content_type, body, etag, policy, compressible }
+    }
+
+    /// The coding this file goes out in for `req`.
+    fn coding_for(&self, req: &Request<'_>) -> Encoding {
+        if self.compressible {
+            self.body.pick(Encoding::of(req)).0
+        } else {
+            Encoding::Identity
+        }
+    }
 }
 
 impl Web {
-    async fn index(&self) -> Option<Arc<IndexPage>> {
-        let path = self.dist.join("index.html");
-        let modified = rocket::tokio::fs::metadata(&path).await.ok()?.modified().ok()?;
-        if let Some((at, page)) = self.index.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+    /// The file at `rel` (inside `dist/`), loaded if new or changed.
+    async fn file(&self, rel: &Path) -> Option<Arc<StaticFile>> {
+        let path = self.dist.join(rel);
+        let meta = rocket::tokio::fs::metadata(&path).await.ok().filter(|m| m.is_file())?;
+        let modified = meta.modified().ok()?;
+        if let Some((at, file)) = self.files.lock().unwrap_or_else(PoisonError::into_inner).get(rel) {
             if *at == modified {
-                return Some(page.clone());
+                return Some(file.clone());
             }
         }
-        let html = rocket::tokio::fs::read_to_string(&path).await.ok()?;
-        let page = Arc::new(IndexPage { policy: security::spa_policy(&html), html });
-        *self.index.lock().unwrap_or_else(PoisonError::into_inner) = Some((modified, page.clone()));
-        Some(page)
+        let bytes = rocket::tokio::fs::read(&path).await.ok()?;
+        let name = rel.to_owned();
+        let file = Arc::new(rocket::tokio::task::spawn_blocking(move || StaticFile::load(&name, bytes)).await.ok()?);
+        let mut files = self.files.lock().unwrap_or_else(PoisonError::into_inner);
+        if rel == Path::new(INDEX) {
+            // A new build names new bundles: the old ones need no memory.
+            files.clear();
+        }
+        files.insert(rel.to_owned(), (modified, file.clone()));
+        Some(file)
+    }
+
+    /// Loads (and compresses) every file of `dist/` before the first request.
+    async fn preload(&self) -> (usize, usize, usize) {
+        let mut totals = (0, 0, 0);
+        let Ok(entries) = std::fs::read_dir(&self.dist) else { return totals };
+        let mut names: Vec<PathBuf> = entries.flatten().map(|e| PathBuf::from(e.file_name())).collect();
+        // index.html first: loading it starts the map over.
+        names.sort_by_key(|n| n != Path::new(INDEX));
+        for name in names {
+            if let Some(file) = self.file(&name).await.filter(|f| f.compressible) {
+                totals.0 += file.body.identity().len();
+                totals.1 += file.body.pick(Encoding::Br).1.len();
+                totals.2 += file.body.pick(Encoding::Gzip).1.len();
+            }
+        }
+        totals
     }
 }
 
@@ -50,9 +110,9 @@ impl Web {
 pub(crate) enum Asset {
     /// `index.html`: must be revalidated, it names the current hashed
     /// bundles; sent with the CSP that allows its inline loader by hash.
-    Index(Arc<IndexPage>),
+    Index(Arc<StaticFile>),
     /// Trunk's file names carry a content hash, so they never change.
-    Hashed(NamedFile),
+    Hashed(Arc<StaticFile>),
     /// Shown when `dist/` has not been built yet.
     NotBuilt,
 }
@@ -62,24 +122,45 @@ const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>SPA not built
 <p>The API is running, but <code>dist/</code> is missing. Run <code>cargo xtask run</code> \
 (builds the SPA and starts the server), or <code>trunk serve</code> for the dev loop.</p>";
 
+/// Whether `If-None-Match` names `etag` (weak comparison, RFC 9110 §13.1.2).
+fn matches(if_none_match: Option<&str>, etag: &str) -> bool {
+    if_none_match.is_some_and(|v| v.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == etag))
+}
+
 impl<'r> Responder<'r, 'static> for Asset {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let (file, cache) = match self {
-            Asset::Index(page) => {
-                let mut res = (ContentType::HTML, page.html.clone()).respond_to(req)?;
-                res.set_header(Header::new("Cache-Control", "no-cache"));
-                res.set_header(Header::new("Content-Security-Policy", page.policy.clone()));
-                return Ok(res);
-            }
-            Asset::Hashed(f) => (f, "public, max-age=31536000, immutable"),
+            Asset::Index(file) => (file, "no-cache"),
+            Asset::Hashed(file) => (file, "public, max-age=31536000, immutable"),
             Asset::NotBuilt => {
                 let mut res = (Status::ServiceUnavailable, (ContentType::HTML, NOT_BUILT)).respond_to(req)?;
                 res.set_header(Header::new("Cache-Control", "no-store"));
                 return Ok(res);
             }
         };
-        let mut res = file.respond_to(req)?;
+        let etag = match file.coding_for(req) {
+            Encoding::Br => format!("\"{}-br\"", file.etag),
+            Encoding::Gzip => format!("\"{}-gz\"", file.etag),
+            Encoding::Identity => format!("\"{}\"", file.etag),
+        };
+        let mut res = if matches(req.headers().get_one("If-None-Match"), &etag) {
+            let mut res = Response::build().status(Status::NotModified).finalize();
+            if file.compressible {
+                res.set_header(encoding::vary());
+            }
+            res
+        } else if file.compressible {
+            encoding::respond(req, &file.body, file.content_type.clone())
+        } else {
+            let mut res = Response::build().header(file.content_type.clone()).finalize();
+            encoding::set_body(&mut res, file.body.identity().clone());
+            res
+        };
+        res.set_header(Header::new("ETag", etag));
         res.set_header(Header::new("Cache-Control", cache));
+        if let Some(policy) = &file.policy {
+            res.set_header(Header::new("Content-Security-Policy", policy.clone()));
+        }
         Ok(res)
     }
 }
@@ -97,16 +178,15 @@ async fn spa(path: PathBuf, web: &State<Web>) -> Result<Asset, Status> {
         return Err(Status::NotFound);
     }
     // index.html itself is always served as the page (with its CSP).
-    if path.as_os_str() != "index.html" {
-        let candidate = web.dist.join(&path);
-        if !path.as_os_str().is_empty() && candidate.is_file() {
-            return NamedFile::open(&candidate).await.map(Asset::Hashed).map_err(|_| Status::NotFound);
+    if path.as_os_str() != INDEX && !path.as_os_str().is_empty() {
+        if let Some(file) = web.file(&path).await {
+            return Ok(Asset::Hashed(file));
         }
         if looks_like_file(&path) {
             return Err(Status::NotFound);
         }
     }
-    Ok(web.index().await.map_or(Asset::NotBuilt, Asset::Index))
+    Ok(web.file(Path::new(INDEX)).await.map_or(Asset::NotBuilt, Asset::Index))
 }
 
 pub(crate) fn stage() -> AdHoc {
@@ -118,6 +198,15 @@ pub(crate) fn stage() -> AdHoc {
                 dist.display()
             );
         }
-        rocket.manage(Web { dist, index: Mutex::new(None) }).mount("/", routes![spa])
+        let web = Web { dist, files: Mutex::default() };
+        let started = Instant::now();
+        let (raw, br, gz) = web.preload().await;
+        if raw > 0 {
+            tracing::info!(
+                "dist/ loaded and compressed in {} ms: {raw} bytes, {br} as brotli, {gz} as gzip",
+                started.elapsed().as_millis()
+            );
+        }
+        rocket.manage(web).mount("/", routes![spa])
     })
 }

@@ -214,6 +214,38 @@ async fn the_app_runs_under_its_content_security_policy_which_blocks_injected_sc
     );
 }
 
+/// What a first visit transfers, as Chromium's resource timing reports it.
+const WIRE: &str = "const nav = performance.getEntriesByType('navigation')[0]; \
+    const files = performance.getEntriesByType('resource') \
+      .filter(r => /\\.(wasm|js|css)$/.test(new URL(r.name).pathname)) \
+      .map(r => ({path: new URL(r.name).pathname, transfer: r.transferSize, encoded: r.encodedBodySize, decoded: r.decodedBodySize})); \
+    return {document: nav.transferSize, files};";
+
+#[rocket::async_test]
+async fn a_first_visit_of_login_arrives_compressed() {
+    let server = Server::start().await;
+    let driver = Driver::start().await;
+
+    let wire = in_browser(&driver, async |browser: &Client| {
+        browser.goto(&format!("{}/login", server.base_url)).await.map_err(err)?;
+        until_text(browser, "main h1", |t| t == "Sign in").await?;
+        browser.execute(WIRE, vec![]).await.map_err(err)
+    })
+    .await;
+
+    let files = wire["files"].as_array().expect("resource entries");
+    let size = |f: &serde_json::Value, k: &str| f[k].as_u64().unwrap_or(0);
+    let wasm = files.iter().find(|f| f["path"].as_str().unwrap_or("").ends_with(".wasm")).expect("the wasm bundle");
+    assert!(size(wasm, "encoded") * 2 < size(wasm, "decoded"), "the wasm came uncompressed: {wasm}");
+    let total = size(&wire, "document") + files.iter().map(|f| size(f, "transfer")).sum::<u64>();
+    // The figure the README quotes (next to Next.js's 152 KB), kept for `cargo xtask test` to print.
+    let figure = serde_json::json!({"first_visit_login_bytes": total, "document": wire["document"], "files": files});
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-wire.json");
+    std::fs::write(&out, serde_json::to_string_pretty(&figure).unwrap()).unwrap();
+    println!("first visit of /login: {total} bytes on the wire ({figure})");
+    assert!(files.len() >= 3, "document, wasm, js and css: {files:?}");
+}
+
 // ---- user journeys --------------------------------------------------------------
 
 fn err(e: impl std::fmt::Display) -> String {

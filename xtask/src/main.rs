@@ -229,7 +229,13 @@ fn test(root: &Path) -> ExitCode {
                     .env("CHROMEDRIVER", &b.chromedriver)
                     .env("CHROMIUM", &b.chromium)
                     .env("E2E_DIST", root.join("dist")),
-            )
+            )?;
+            // The wire figure the browser test measured (README, "Benchmarks").
+            if let Ok(figure) = std::fs::read_to_string(root.join("target/e2e-wire.json")) {
+                let bytes: serde_json::Value = serde_json::from_str(&figure).unwrap_or_default();
+                println!("    first visit of /login: {} bytes on the wire", bytes["first_visit_login_bytes"]);
+            }
+            Ok(())
         })),
         Err(e) => Outcome::Skipped(e.clone()),
     });

@@ -93,6 +93,7 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
                 token: Some(&u.jwt),
                 body: None,
                 expect: 200,
+                args: Vec::new(),
             }
         } else if n < READERS + WRITERS {
             Load {
@@ -101,6 +102,7 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
                 token: Some(&u.jwt),
                 body: Some(create_task_body("soak")),
                 expect: 201,
+                args: Vec::new(),
             }
         } else {
             let id = first_task(u)?;
@@ -110,6 +112,7 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
                 token: Some(&u.jwt),
                 body: None,
                 expect: 200,
+                args: Vec::new(),
             }
         };
         loads.push(load);

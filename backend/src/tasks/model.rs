@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use shared::task::StatusFilter;
 
+use crate::encoding::Encoded;
+
 /// Sort orders the list accepts, each with a tie-breaker so pages are stable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Sort {
@@ -55,6 +57,7 @@ pub struct ListQuery {
 pub struct Page {
     pub version: i64,
     pub total: i64,
-    /// Shared, so answering from the cache copies no JSON.
-    pub json: Arc<[u8]>,
+    /// Shared, so answering from the cache copies no JSON, and kept with
+    /// its compressed variants, so answering it again compresses nothing.
+    pub json: Arc<Encoded>,
 }

@@ -1,13 +1,12 @@
 //! `/api/<user_id>/tasks` (docs/ARCHITECTURE.md, "Task API"). Every route takes the `Owner`
 //! guard: a valid bearer JWT whose `sub` is the path's `user_id`.
 
-use std::io::Cursor;
 use std::sync::Arc;
 
 use rocket::http::{ContentType, Header, Status};
 use rocket::request::FromParam;
 use rocket::response::status::Created;
-use rocket::response::{Responder, Response};
+use rocket::response::Responder;
 use rocket::serde::json::Json;
 use rocket::{delete, get, patch, post, put, routes, Route, State};
 use shared::error::codes;
@@ -23,6 +22,7 @@ use crate::bearer::Owner;
 use crate::body::JsonBody;
 use crate::clock::now_millis;
 use crate::db::Db;
+use crate::encoding::{self, Encoded};
 use crate::error::{ApiError, AppResult};
 use crate::reply::WithHeaders;
 
@@ -98,18 +98,13 @@ fn description(raw: &str) -> AppResult<String> {
     validate_description(raw).map_err(ApiError::validation)
 }
 
-/// A ready-made JSON array, shared with the cache (no copy per answer).
-pub struct JsonPage(Arc<[u8]>);
+/// A ready-made JSON array, shared with the cache (no copy per answer),
+/// sent in the coding the client prefers.
+pub struct JsonPage(Arc<Encoded>);
 
 impl<'r> Responder<'r, 'static> for JsonPage {
-    fn respond_to(self, _: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
-        let len = self.0.len();
-        // One write for the whole page instead of 4 KiB chunks.
-        Response::build()
-            .header(ContentType::JSON)
-            .sized_body(len, Cursor::new(self.0))
-            .max_chunk_size(len.clamp(4096, 256 * 1024))
-            .ok()
+    fn respond_to(self, req: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
+        Ok(encoding::respond(req, &self.0, ContentType::JSON))
     }
 }
 

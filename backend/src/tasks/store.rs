@@ -1,6 +1,8 @@
 //! The task queries: every statement is scoped by `user_id`, so another
 //! user's task is indistinguishable from a missing one.
 
+use std::sync::Arc;
+
 use shared::task::StatusFilter;
 use shared::Task;
 
@@ -8,6 +10,7 @@ use super::model::{ListQuery, Page};
 use super::versions::VERSION_SQL;
 use crate::clock::iso8601;
 use crate::db::Db;
+use crate::encoding::{Effort, Encoded};
 use crate::on_db;
 
 type TaskRow = (i64, String, String, String, bool, i64, i64);
@@ -71,7 +74,7 @@ pub async fn list_json(db: &Db, user_id: &str, q: &ListQuery) -> Result<Page, sq
             query = query.bind(c);
         }
         let (total, version, json) = query.bind(q.limit).bind(q.offset).fetch_one(pool).await?;
-        Ok(Page { version, total, json: json.into_bytes().into() })
+        Ok(Page { version, total, json: Arc::new(Encoded::new(json.into_bytes(), Effort::Dynamic)) })
     })
 }
 
