@@ -52,6 +52,27 @@ async fn https_base_url_gives_a_secure_prefixed_cookie() {
 
     let cookie = res.cookies().get("__Secure-better-auth.session_token").expect("prefixed cookie");
     assert_eq!(cookie.secure(), Some(true));
+    let value = cookie.value().to_owned();
+
+    // Signing out must remove that same cookie: a removal without `Secure`
+    // is refused by browsers for a `__Secure-` name, so the cookie would stay.
+    let res = app
+        .client
+        .post("/api/auth/sign-out")
+        .cookie(Cookie::new("__Secure-better-auth.session_token", value))
+        .header(Header::new("Origin", "https://todo.example.com"))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Ok);
+    let removal = res
+        .headers()
+        .get("Set-Cookie")
+        .find(|c| c.starts_with("__Secure-better-auth.session_token="))
+        .expect("a removal Set-Cookie")
+        .to_owned();
+    for flag in ["Secure", "SameSite=Lax", "Path=/", "HttpOnly", "Max-Age=0"] {
+        assert!(removal.split(';').any(|part| part.trim() == flag), "{flag} missing: {removal}");
+    }
 }
 
 #[rocket::async_test]

@@ -43,7 +43,12 @@ impl CookieSettings {
         cookie
     }
 
+    /// Removes the session cookie with the same name, `Path`, `Secure`,
+    /// `SameSite` and `HttpOnly` it was set with: browsers ignore a
+    /// removal of a `__Secure-` cookie that is not itself `Secure`.
     pub fn remove(&self, jar: &CookieJar<'_>) {
-        jar.remove(Cookie::build(self.name()).path("/").build());
+        jar.remove(
+            Cookie::build(self.name()).path("/").secure(self.secure).same_site(SameSite::Lax).http_only(true).build(),
+        );
     }
 }
