@@ -187,24 +187,33 @@ pub(crate) fn vary() -> Header<'static> {
 /// `Content-Length` (a sized body), `Content-Encoding` and `Vary`.
 pub(crate) fn respond(req: &Request<'_>, body: &Encoded, content_type: ContentType) -> Response<'static> {
     let (encoding, bytes) = body.pick(Encoding::of(req));
-    let mut res = Response::build().header(content_type).header(vary()).finalize();
-    if let Some(token) = encoding.token() {
-        res.set_header(Header::new("Content-Encoding", token));
-    }
-    set_body(&mut res, bytes);
+    let mut res = Response::build().header(content_type).finalize();
+    set_encoded(&mut res, encoding, bytes);
     res
 }
 
-/// One write for the whole body instead of 4 KiB chunks.
-pub(crate) fn set_body(res: &mut Response<'static>, bytes: Arc<[u8]>) {
+/// Puts `bytes` (in `encoding`) in as the whole body, in one write instead
+/// of 4 KiB chunks, with `Content-Encoding` and `Vary`: a response that has
+/// been through here is never negotiated again.
+pub(crate) fn set_encoded(res: &mut Response<'_>, encoding: Encoding, bytes: Arc<[u8]>) {
+    res.set_header(vary());
+    if let Some(token) = encoding.token() {
+        res.set_header(Header::new("Content-Encoding", token));
+    }
     let len = bytes.len();
     res.set_sized_body(len, std::io::Cursor::new(bytes));
     res.set_max_chunk_size(len.clamp(4096, 256 * 1024));
 }
 
+/// Whether the coding of `res` was already chosen (`set_encoded`).
+fn negotiated(res: &Response<'_>) -> bool {
+    res.headers().contains("Content-Encoding") || res.headers().get("Vary").any(|v| v.contains("Accept-Encoding"))
+}
+
 /// Compresses the task API's JSON answers over [`MIN_COMPRESS_BYTES`] for
-/// clients that accept it; an answer that is already encoded (a cached list
-/// page brings its own variants) is left alone. The auth server's answers
+/// clients that accept it; an answer whose coding was already chosen (a
+/// cached list page brings its own variants, or is not worth compressing)
+/// is left alone, so it is never compressed per request. The auth server's answers
 /// are never compressed: they carry session tokens and JWTs next to what
 /// the client sent, the mix BREACH-style attacks read through compression.
 pub(crate) struct CompressJson;
@@ -217,7 +226,7 @@ impl Fairing for CompressJson {
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
         let path = req.uri().path();
-        if !path.starts_with("/api/") || path.starts_with("/api/auth/") || res.headers().contains("Content-Encoding") {
+        if !path.starts_with("/api/") || path.starts_with("/api/auth/") || negotiated(res) {
             return;
         }
         if res.content_type().is_none_or(|ct| !ct.is_json()) {
@@ -234,11 +243,7 @@ impl Fairing for CompressJson {
         }
         let Ok(bytes) = res.body_mut().to_bytes().await else { return };
         let (encoding, bytes) = Encoded::new(bytes, Effort::Dynamic).pick(wanted);
-        if let Some(token) = encoding.token() {
-            res.set_header(Header::new("Content-Encoding", token));
-        }
-        let len = bytes.len();
-        res.set_sized_body(len, std::io::Cursor::new(bytes));
+        set_encoded(res, encoding, bytes);
     }
 }
 

@@ -54,15 +54,6 @@ impl StaticFile {
             if compressible { Encoded::eager(bytes, Effort::Static) } else { Encoded::new(bytes, Effort::Static) };
         Self { content_type, body, etag, policy, compressible }
     }
-
-    /// The coding this file goes out in for `req`.
-    fn coding_for(&self, req: &Request<'_>) -> Encoding {
-        if self.compressible {
-            self.body.pick(Encoding::of(req)).0
-        } else {
-            Encoding::Identity
-        }
-    }
 }
 
 impl Web {
@@ -138,24 +129,26 @@ impl<'r> Responder<'r, 'static> for Asset {
                 return Ok(res);
             }
         };
-        let etag = match file.coding_for(req) {
+        let (coding, bytes) = if file.compressible {
+            file.body.pick(Encoding::of(req))
+        } else {
+            (Encoding::Identity, file.body.identity().clone())
+        };
+        let etag = match coding {
             Encoding::Br => format!("\"{}-br\"", file.etag),
             Encoding::Gzip => format!("\"{}-gz\"", file.etag),
             Encoding::Identity => format!("\"{}\"", file.etag),
         };
         let mut res = if matches(req.headers().get_one("If-None-Match"), &etag) {
-            let mut res = Response::build().status(Status::NotModified).finalize();
-            if file.compressible {
-                res.set_header(encoding::vary());
-            }
-            res
-        } else if file.compressible {
-            encoding::respond(req, &file.body, file.content_type.clone())
+            Response::build().status(Status::NotModified).finalize()
         } else {
             let mut res = Response::build().header(file.content_type.clone()).finalize();
-            encoding::set_body(&mut res, file.body.identity().clone());
+            encoding::set_encoded(&mut res, coding, bytes);
             res
         };
+        if file.compressible {
+            res.set_header(encoding::vary());
+        }
         res.set_header(Header::new("ETag", etag));
         res.set_header(Header::new("Cache-Control", cache));
         if let Some(policy) = &file.policy {
