@@ -29,6 +29,8 @@ pub const ENV_VARS: &[&str] = &[
     "JWKS_GRACE_PERIOD",
     "JWKS_REFETCH_COOLDOWN",
     "JWT_LEEWAY",
+    "SESSION_MAX_LIFETIME",
+    "TASKS_MAX_PER_USER",
 ];
 
 /// Rocket's figment (Rocket.toml + `ROCKET_*`) with the app's plain variables
@@ -94,6 +96,11 @@ pub struct Settings {
     pub jwks_refetch_cooldown_secs: u64,
     /// Clock-skew allowance for `exp`/`nbf`, seconds.
     pub jwt_leeway_secs: u64,
+    /// Absolute lifetime of a session from its creation, whatever the
+    /// sliding refresh does (`SESSION_MAX_LIFETIME`, seconds).
+    pub session_max_lifetime_secs: i64,
+    /// Tasks one user may hold (`TASKS_MAX_PER_USER`).
+    pub tasks_max_per_user: u32,
 }
 
 /// Where debug builds keep a generated secret when none is configured.
@@ -122,6 +129,8 @@ struct Raw {
     jwks_grace_period: Option<i64>,
     jwks_refetch_cooldown: Option<u64>,
     jwt_leeway: Option<u64>,
+    session_max_lifetime: Option<i64>,
+    tasks_max_per_user: Option<u32>,
 }
 
 /// A list given either as a TOML array or as a comma-separated string (env).
@@ -144,10 +153,19 @@ impl StringOrList {
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/todo.db?mode=rwc";
 pub const DEFAULT_BASE_URL: &str = "http://localhost:8000";
-const DEFAULT_ORIGINS: &str = "http://localhost:3000,http://localhost:8000,http://127.0.0.1:3000,http://127.0.0.1:8000";
+/// Trusted and CORS origins of a debug build (`trunk serve` on :3000, the
+/// backend on :8000) when none are configured. Release builds have none:
+/// they trust `BETTER_AUTH_URL`'s origin plus what is configured, nothing else.
+const DEBUG_ORIGINS: &str = "http://localhost:3000,http://localhost:8000,http://127.0.0.1:3000,http://127.0.0.1:8000";
 
 impl Settings {
     pub fn from_figment(figment: &Figment) -> Result<Self, ConfigError> {
+        Self::parse(figment, cfg!(debug_assertions))
+    }
+
+    /// `debug` selects the debug build's conveniences: localhost origins and
+    /// a generated secret file when none are configured.
+    fn parse(figment: &Figment, debug: bool) -> Result<Self, ConfigError> {
         let raw: Raw = figment.extract().map_err(|e| ConfigError(format!("invalid configuration: {e}")))?;
         let database_url = non_empty(raw.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
         let engine = Engine::from_url(&database_url)?;
@@ -159,7 +177,8 @@ impl Settings {
             origin_of(url).ok_or_else(|| ConfigError(format!("JWKS_URL must be an http(s) URL (got `{url}`)")))?;
         }
         let origins = |v: Option<StringOrList>, name: &str| -> Result<Vec<String>, ConfigError> {
-            let list = v.unwrap_or(StringOrList::One(DEFAULT_ORIGINS.into())).into_vec();
+            let default = if debug { DEBUG_ORIGINS } else { "" };
+            let list = v.unwrap_or(StringOrList::One(default.into())).into_vec();
             list.iter()
                 .map(|o| {
                     as_origin(o)
@@ -180,7 +199,7 @@ impl Settings {
         let secret_file = raw
             .better_auth_secret_file
             .filter(|p| !p.as_os_str().is_empty())
-            .or_else(|| cfg!(debug_assertions).then(|| PathBuf::from(DEV_SECRET_FILE)));
+            .or_else(|| debug.then(|| PathBuf::from(DEV_SECRET_FILE)));
         if auth_secret.is_none() && secret_file.is_none() {
             return Err(ConfigError(format!(
                 "BETTER_AUTH_SECRET (or BETTER_AUTH_SECRET_FILE) is required in release builds (at least \
@@ -212,6 +231,11 @@ impl Settings {
             jwks_grace_secs: positive(raw.jwks_grace_period, 24 * 3600, "JWKS_GRACE_PERIOD")?,
             jwks_refetch_cooldown_secs: raw.jwks_refetch_cooldown.unwrap_or(10),
             jwt_leeway_secs: raw.jwt_leeway.unwrap_or(10).min(300),
+            session_max_lifetime_secs: positive(raw.session_max_lifetime, 30 * 24 * 3600, "SESSION_MAX_LIFETIME")?,
+            tasks_max_per_user: match raw.tasks_max_per_user {
+                Some(0) => return Err(ConfigError("TASKS_MAX_PER_USER must be at least 1".into())),
+                v => v.unwrap_or(10_000),
+            },
             jwt_issuer: non_empty(raw.jwt_issuer).unwrap_or_else(|| base_origin.clone()),
             jwt_audience: non_empty(raw.jwt_audience).unwrap_or_else(|| base_origin.clone()),
             trusted_origins: origins(raw.trusted_origins, "TRUSTED_ORIGINS")?,
@@ -291,6 +315,25 @@ mod tests {
         assert_eq!(s.jwt_issuer, "https://todo.example.com");
         assert_eq!(s.jwt_audience, "https://todo.example.com");
         assert_eq!(s.trusted_origins[..2], ["http://localhost:3000", "http://localhost:8000"]);
+    }
+
+    #[test]
+    fn release_builds_trust_no_localhost_origin_by_default() {
+        let secret = "s".repeat(40);
+        let mut figment = Figment::new();
+        for (k, v) in [("better_auth_url", "https://todo.example.com"), ("better_auth_secret", secret.as_str())] {
+            figment = figment.merge(Serialized::global(k, v));
+        }
+        let release = Settings::parse(&figment, false).unwrap();
+        assert!(release.trusted_origins.is_empty(), "{:?}", release.trusted_origins);
+        assert!(release.cors_origins.is_empty(), "{:?}", release.cors_origins);
+        assert_eq!(release.secret_file, None);
+        let debug = Settings::parse(&figment, true).unwrap();
+        assert!(debug.trusted_origins.contains(&"http://localhost:3000".to_owned()));
+        assert!(debug.cors_origins.contains(&"http://localhost:3000".to_owned()));
+        let configured =
+            Settings::parse(&figment.merge(Serialized::global("cors_origins", "https://a.example")), false);
+        assert_eq!(configured.unwrap().cors_origins, ["https://a.example"]);
     }
 
     #[test]

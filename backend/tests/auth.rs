@@ -118,6 +118,34 @@ async fn sign_up_rejects_bad_input_with_better_auth_codes() {
 }
 
 #[rocket::async_test]
+async fn callback_urls_browsers_would_turn_into_another_host_are_refused() {
+    let app = spawn_app().await;
+    let user = app.sign_up().await;
+    // Browsers drop tabs and newlines from URLs: "/\t/evil.com" is "//evil.com".
+    for callback in
+        ["/\t/evil.com", "/\n/evil.com", "/\r/evil.com", "//evil.com", "/\\evil.com", "/ /x", "https://evil.com/"]
+    {
+        let res = app
+            .post_json(
+                "/api/auth/sign-in/email",
+                json!({"email": user.email, "password": PASSWORD, "callbackURL": callback}),
+            )
+            .await;
+        assert_eq!(res.status(), Status::Forbidden, "{callback:?}");
+        assert!(res.headers().get_one("Set-Cookie").is_none(), "nothing else happens: {callback:?}");
+        assert_eq!(json_body(res).await["code"], "INVALID_CALLBACKURL", "{callback:?}");
+    }
+    let res = app
+        .post_json(
+            "/api/auth/sign-in/email",
+            json!({"email": user.email, "password": PASSWORD, "callbackURL": "/tasks"}),
+        )
+        .await;
+    assert_eq!(res.status(), Status::Ok);
+    assert_eq!(json_body(res).await["url"], "/tasks");
+}
+
+#[rocket::async_test]
 async fn malformed_bodies_and_wrong_content_types_are_client_errors() {
     let app = spawn_app().await;
 
@@ -381,6 +409,68 @@ async fn sessions_slide_after_a_day_and_expired_ones_are_gone() {
         .await)
     .unwrap();
     assert_eq!(left, 0, "expired session deleted");
+}
+
+/// Sets the user's session row's `created_at` and `expires_at`.
+async fn age_session(pool: &backend::db::Db, user_id: &str, created_at: i64, expires_at: i64) {
+    backend::on_db!(pool, |p| sqlx::query("UPDATE session SET created_at = $1, expires_at = $2 WHERE user_id = $3")
+        .bind(created_at)
+        .bind(expires_at)
+        .bind(user_id)
+        .execute(p)
+        .await
+        .map(|_| ()))
+    .unwrap();
+}
+
+#[rocket::async_test]
+async fn sliding_never_takes_a_session_past_its_absolute_lifetime() {
+    let app = spawn_app().await;
+    let user = app.sign_up().await;
+    let pool = app.db.pool().await;
+    let expires_at = || async {
+        let (e,): (i64,) =
+            backend::on_db!(&pool, |p| sqlx::query_as("SELECT expires_at FROM session WHERE user_id = $1")
+                .bind(&user.user_id)
+                .fetch_one(p)
+                .await)
+            .unwrap();
+        e
+    };
+
+    // 29 days old and due to slide: it slides, but only up to day 30.
+    let created = now_ms() - 29 * DAY_MS;
+    age_session(&pool, &user.user_id, created, now_ms() + 5 * DAY_MS).await;
+    let res = app.get_with_cookie("/api/auth/get-session", &user.cookie).await;
+    let max_age = res.cookies().get(COOKIE).and_then(|c| c.max_age()).expect("cookie re-issued").whole_hours();
+    assert!((23..=24).contains(&max_age), "cookie lives to the end, {max_age}h");
+    assert!(!json_body(res).await.is_null());
+    assert_eq!(expires_at().await, created + 30 * DAY_MS, "capped at created_at + 30 days");
+
+    // Past day 30 it is over, even with a later expires_at.
+    age_session(&pool, &user.user_id, now_ms() - 30 * DAY_MS - 1000, now_ms() + 5 * DAY_MS).await;
+    let res = app.get_with_cookie("/api/auth/get-session", &user.cookie).await;
+    assert_eq!(json_body(res).await, serde_json::Value::Null);
+    let res = app.get_with_cookie("/api/auth/token", &user.cookie).await;
+    assert_eq!(res.status(), Status::Unauthorized);
+}
+
+#[rocket::async_test]
+async fn session_max_lifetime_is_configurable() {
+    let app = app().set("session_max_lifetime", 3600).spawn().await;
+    let res = app
+        .post_json("/api/auth/sign-up/email", json!({"name": "A", "email": "a@example.com", "password": PASSWORD}))
+        .await;
+    let cookie = res.cookies().get(COOKIE).expect("cookie").clone();
+    assert_eq!(cookie.max_age().map(|d| d.whole_seconds()), Some(3600));
+    let session = json_body(app.get_with_cookie("/api/auth/get-session", cookie.value()).await).await;
+    let expires = time::OffsetDateTime::parse(
+        session["session"]["expiresAt"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let minutes = (expires - time::OffsetDateTime::now_utc()).whole_minutes();
+    assert!((58..=60).contains(&minutes), "expires in {minutes} min");
 }
 
 #[rocket::async_test]

@@ -560,3 +560,48 @@ async fn concurrent_version_checks_each_get_their_own_users_version() {
         assert_eq!(version, i * 7, "user-{i} got another user's version");
     }
 }
+
+// ---- the per-user task quota (TASKS_MAX_PER_USER) ----------------------------
+
+#[rocket::async_test]
+async fn the_task_after_the_quota_is_a_422_naming_the_limit() {
+    let app = common::app().set("tasks_max_per_user", 3).spawn().await;
+    let ada = user(&app).await;
+    let bob = user(&app).await;
+    for i in 0..3 {
+        app.create_task(&ada.id, &ada.token, &format!("task {i}")).await;
+    }
+
+    let refused = call(&app, Method::Post, &tasks_path(&ada), &ada, Some(json!({"title": "one too many"}))).await;
+    assert_eq!(refused.status, Status::UnprocessableEntity, "{}", refused.text);
+    assert_eq!(refused.json()["code"], "TASK_LIMIT_REACHED");
+    assert!(refused.json()["message"].as_str().unwrap().contains("limit of 3 tasks"), "{}", refused.text);
+    let list = call(&app, Method::Get, &tasks_path(&ada), &ada, None).await;
+    assert_eq!(list.header("X-Total-Count"), Some("3"), "nothing was added");
+
+    // Another user has a quota of their own; a delete frees a place.
+    app.create_task(&bob.id, &bob.token, "bob's").await;
+    let first = list.json()[0]["id"].as_i64().unwrap();
+    let gone = call(&app, Method::Delete, &format!("{}/{first}", tasks_path(&ada)), &ada, None).await;
+    assert_eq!(gone.status, Status::NoContent);
+    app.create_task(&ada.id, &ada.token, "room again").await;
+}
+
+#[rocket::async_test]
+async fn concurrent_creates_never_pass_the_quota() {
+    use rocket::futures::future::join_all;
+    let app = common::app().set("tasks_max_per_user", 5).spawn().await;
+    let ada = user(&app).await;
+    app.create_task(&ada.id, &ada.token, "the first").await;
+
+    let path = tasks_path(&ada);
+    let replies =
+        join_all((0..24).map(|i| call(&app, Method::Post, &path, &ada, Some(json!({"title": format!("racer {i}")})))))
+            .await;
+
+    let created = replies.iter().filter(|r| r.status == Status::Created).count();
+    let refused = replies.iter().filter(|r| r.status == Status::UnprocessableEntity).count();
+    assert_eq!((created, refused), (4, 20), "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
+    let list = call(&app, Method::Get, &path, &ada, None).await;
+    assert_eq!(list.header("X-Total-Count"), Some("5"));
+}

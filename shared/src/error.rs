@@ -33,6 +33,7 @@ pub mod codes {
     pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
     pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
     pub const TASK_NOT_FOUND: &str = "TASK_NOT_FOUND";
+    pub const TASK_LIMIT_REACHED: &str = "TASK_LIMIT_REACHED";
 }
 
 #[cfg(test)]

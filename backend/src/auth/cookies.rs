@@ -29,16 +29,17 @@ impl CookieSettings {
         }
     }
 
-    /// The cookie carrying `token`; `remember` gives it a Max-Age.
-    pub fn session_cookie(&self, secret: &str, token: &str, remember: bool) -> Cookie<'static> {
+    /// The cookie carrying `token`; with `max_age_ms` it outlives the
+    /// browser session (a remembered session), without it it does not.
+    pub fn session_cookie(&self, secret: &str, token: &str, max_age_ms: Option<i64>) -> Cookie<'static> {
         let mut cookie = Cookie::build((self.name(), sign_cookie(secret, token)))
             .http_only(true)
             .same_site(SameSite::Lax)
             .path("/")
             .secure(self.secure)
             .build();
-        if remember {
-            cookie.set_max_age(CookieDuration::milliseconds(SESSION_TTL_MS));
+        if let Some(ms) = max_age_ms {
+            cookie.set_max_age(CookieDuration::milliseconds(ms.max(0)));
         }
         cookie
     }

@@ -62,15 +62,26 @@ fn check_password_length(password: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Only same-app paths or trusted origins: no open redirects.
+/// Only same-app paths or trusted origins: no open redirects (DESIGN §10).
+/// A relative value is one `/` followed by neither `/` nor `\`; no value
+/// may hold whitespace or control characters anywhere, since browsers drop
+/// tabs and newlines from URLs (`/\t/evil.com` would become `//evil.com`).
+pub(crate) fn callback_allowed(trusted_origins: &[String], url: &str) -> bool {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    if let Some(rest) = url.strip_prefix('/') {
+        return !rest.starts_with(['/', '\\']);
+    }
+    crate::config::origin_of(url).is_some_and(|o| trusted_origins.contains(&o))
+}
+
 fn check_callback(auth: &AuthState, callback: Option<&str>) -> Result<(), ApiError> {
-    let Some(url) = callback else { return Ok(()) };
-    let relative = url.starts_with('/') && !url.starts_with("//") && !url.contains('\\');
-    let trusted = crate::config::origin_of(url).is_some_and(|o| auth.trusted_origins.contains(&o));
-    if relative || trusted {
-        Ok(())
-    } else {
-        Err(ApiError::new(Status::Forbidden, "INVALID_CALLBACKURL", "Invalid callbackURL"))
+    match callback {
+        Some(url) if !callback_allowed(&auth.trusted_origins, url) => {
+            Err(ApiError::new(Status::Forbidden, "INVALID_CALLBACKURL", "Invalid callbackURL"))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -94,7 +105,8 @@ async fn start_session(
     let session = SessionRow {
         id: random_id(),
         user_id: user_id.to_owned(),
-        expires_at: now + if remember { SESSION_TTL_MS } else { SHORT_SESSION_TTL_MS },
+        expires_at: now
+            + (if remember { SESSION_TTL_MS } else { SHORT_SESSION_TTL_MS }).min(auth.session_max_lifetime_ms),
         remember,
         ip_address: Some(client.ip.to_string()),
         user_agent: client.user_agent.clone(),
@@ -102,7 +114,8 @@ async fn start_session(
         updated_at: now,
     };
     store::create_session(db, &session, &hash_token(&token)).await?;
-    jar.add(auth.cookies.session_cookie(auth.secrets.current(), &token, remember));
+    let max_age = remember.then_some(session.expires_at - now);
+    jar.add(auth.cookies.session_cookie(auth.secrets.current(), &token, max_age));
     Ok(token)
 }
 
@@ -322,6 +335,32 @@ mod tests {
             "ada@example..com",
         ] {
             assert_eq!(normalize_email(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn callbacks_are_one_slash_paths_or_trusted_origins() {
+        let trusted = vec!["https://app.example".to_owned()];
+        for ok in ["/", "/tasks", "/tasks?x=1#y", "https://app.example/tasks", "https://APP.example:443/"] {
+            assert!(callback_allowed(&trusted, ok), "{ok:?}");
+        }
+        for bad in [
+            "//evil.com",
+            "/\\evil.com",
+            "/\t/evil.com",
+            "/\n/evil.com",
+            "/\r/evil.com",
+            "/ /evil.com",
+            "/tasks\u{0}",
+            "\t/tasks",
+            "https://evil.com/",
+            "https://app.example.evil.com/",
+            "https://app.example/\n",
+            "javascript:alert(1)",
+            "tasks",
+            "",
+        ] {
+            assert!(!callback_allowed(&trusted, bad), "{bad:?}");
         }
     }
 

@@ -1,5 +1,6 @@
 //! Session cookies and the `MaybeSession` request guard: signed cookie →
-//! token → hash → session row, with sliding expiry refreshed after a day.
+//! token → hash → session row, with sliding expiry refreshed after a day
+//! but never past the absolute end `created_at + SESSION_MAX_LIFETIME`.
 
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome};
@@ -57,17 +58,23 @@ async fn load_session(req: &Request<'_>) -> Result<Option<CurrentSession>, ApiEr
         return Ok(None);
     };
     let now = now_millis();
-    if session.expires_at <= now {
+    let end = session.created_at.saturating_add(auth.session_max_lifetime_ms);
+    if session.expires_at <= now || end <= now {
         let _ = store::delete_session(db, &session.id).await;
         auth.cookies.remove(jar);
         return Ok(None);
     }
-    if session.remember && session.expires_at - now < SESSION_TTL_MS - SESSION_UPDATE_AGE_MS {
-        let expires_at = now + SESSION_TTL_MS;
+    // A remembered session used after a day slides to 7 days from now;
+    // nothing moves it past its absolute end.
+    let due = session.remember && session.expires_at - now < SESSION_TTL_MS - SESSION_UPDATE_AGE_MS;
+    let expires_at = if due { now + SESSION_TTL_MS } else { session.expires_at }.min(end);
+    if expires_at != session.expires_at {
         store::extend_session(db, &session.id, expires_at, now).await.map_err(unavailable)?;
         session.expires_at = expires_at;
         session.updated_at = now;
-        jar.add(auth.cookies.session_cookie(auth.secrets.current(), &token, true));
+        if session.remember {
+            jar.add(auth.cookies.session_cookie(auth.secrets.current(), &token, Some(expires_at - now)));
+        }
     }
     Ok(Some(CurrentSession { session, user }))
 }

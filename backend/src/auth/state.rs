@@ -20,6 +20,8 @@ pub(crate) struct AuthState {
     /// The base URL's origin plus `TRUSTED_ORIGINS`.
     pub(crate) trusted_origins: Vec<String>,
     pub(crate) trusted_proxies: Vec<IpAddr>,
+    /// `SESSION_MAX_LIFETIME`: no session lives past `created_at` plus this.
+    pub(crate) session_max_lifetime_ms: i64,
     pub(crate) issuer: String,
     pub(crate) audience: String,
 }
@@ -42,6 +44,7 @@ impl AuthState {
             limiter: Limiter::new(settings.auth_rate_limit_max, settings.auth_rate_limit_window_secs),
             trusted_origins,
             trusted_proxies: settings.trusted_proxies.clone(),
+            session_max_lifetime_ms: settings.session_max_lifetime_secs.saturating_mul(1000),
             issuer: settings.jwt_issuer.clone(),
             audience: settings.jwt_audience.clone(),
         })

@@ -21,6 +21,7 @@ use super::versions::{self, VersionReads};
 use crate::bearer::Owner;
 use crate::body::JsonBody;
 use crate::clock::now_millis;
+use crate::config::Settings;
 use crate::db::Db;
 use crate::encoding::{self, Encoded};
 use crate::error::{ApiError, AppResult};
@@ -173,19 +174,27 @@ async fn list(
         (status = 403, description = "The token is another user's", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
-        (status = 422, description = "Invalid title/description or unknown field", body = ErrorBody),
+        (status = 422, description = "Invalid title/description or unknown field (VALIDATION_ERROR), or TASK_LIMIT_REACHED: the user holds TASKS_MAX_PER_USER tasks", body = ErrorBody),
     ))]
 #[post("/<_user_id>/tasks", data = "<body>")]
 async fn create(
     owner: Owner,
     _user_id: &str,
     db: &State<Db>,
+    settings: &State<Settings>,
     body: JsonBody<CreateTask>,
 ) -> AppResult<WithHeaders<Created<Json<Task>>>> {
     let body = body.into_inner();
     let title = title(&body.title)?;
     let description = description(body.description.as_deref().unwrap_or(""))?;
-    let task = store::create(db, &owner.user_id, &title, &description, now_millis()).await?;
+    let max = settings.tasks_max_per_user;
+    let Some(task) = store::create(db, &owner.user_id, &title, &description, now_millis(), max).await? else {
+        return Err(ApiError::new(
+            Status::UnprocessableEntity,
+            codes::TASK_LIMIT_REACHED,
+            format!("You have reached the limit of {max} tasks per account; delete some to add more"),
+        ));
+    };
     let location = format!("/api/{}/tasks/{}", owner.user_id, task.id);
     Ok(WithHeaders(Created::new(location).body(Json(task)), vec![no_store()]))
 }

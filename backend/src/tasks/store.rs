@@ -9,6 +9,7 @@ use shared::Task;
 use super::model::{ListQuery, Page};
 use super::versions::VERSION_SQL;
 use crate::clock::iso8601;
+use crate::config::Engine;
 use crate::db::Db;
 use crate::encoding::{Effort, Encoded};
 use crate::on_db;
@@ -87,19 +88,37 @@ const PG_ISO: &str = r#"'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'"#;
 // row acknowledged writes that were not committed yet (a read right after
 // could miss them; a crash could lose them).
 
-pub async fn create(db: &Db, user_id: &str, title: &str, description: &str, now: i64) -> Result<Task, sqlx::Error> {
+/// Inserts a task unless the user already has `max_tasks`: `None` then.
+///
+/// One statement checks and inserts. On PostgreSQL it locks the user's
+/// `task_counts` row first, so concurrent creates queue on it and each sees
+/// the count the one before committed; SQLite has one writer at a time.
+pub async fn create(
+    db: &Db,
+    user_id: &str,
+    title: &str,
+    description: &str,
+    now: i64,
+    max_tasks: u32,
+) -> Result<Option<Task>, sqlx::Error> {
+    let lock = match db.engine() {
+        Engine::Postgres => " FOR UPDATE",
+        Engine::Sqlite => "",
+    };
     let sql = format!(
-        "INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at) \
-         VALUES ($1, $2, $3, FALSE, $4, $4) RETURNING {COLUMNS}"
+        "WITH c AS (SELECT total FROM task_counts WHERE user_id = $1{lock}) \
+         INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at) \
+         SELECT $1, $2, $3, FALSE, $4, $4 WHERE COALESCE((SELECT total FROM c), 0) < $5 RETURNING {COLUMNS}"
     );
     let rows: Vec<TaskRow> = on_db!(db, |pool| sqlx::query_as(&sql)
         .bind(user_id)
         .bind(title)
         .bind(description)
         .bind(now)
+        .bind(i64::from(max_tasks))
         .fetch_all(pool)
         .await)?;
-    rows.into_iter().next().map(to_task).ok_or(sqlx::Error::RowNotFound)
+    Ok(rows.into_iter().next().map(to_task))
 }
 
 pub async fn get(db: &Db, user_id: &str, id: i64) -> Result<Option<Task>, sqlx::Error> {
