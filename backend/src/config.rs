@@ -24,6 +24,8 @@ pub const ENV_VARS: &[&str] = &[
     "BETTER_AUTH_PREVIOUS_SECRETS",
     "AUTH_RATE_LIMIT_MAX",
     "AUTH_RATE_LIMIT_WINDOW",
+    "AUTH_ACCOUNT_MAX_FAILURES",
+    "AUTH_ACCOUNT_BACKOFF",
     "TRUSTED_PROXIES",
     "JWKS_ROTATION_INTERVAL",
     "JWKS_GRACE_PERIOD",
@@ -86,6 +88,10 @@ pub struct Settings {
     /// Sign-in/sign-up attempts per client IP and path per window; 0 disables.
     pub auth_rate_limit_max: u32,
     pub auth_rate_limit_window_secs: u64,
+    /// Consecutive failed sign-ins per email before it is locked; 0 disables.
+    pub auth_account_max_failures: u32,
+    /// The first lock, seconds; doubled per further failure, at most 15 min.
+    pub auth_account_backoff_secs: i64,
     /// Peers whose `X-Forwarded-For` is believed (reverse proxies).
     pub trusted_proxies: Vec<IpAddr>,
     /// How long a signing key signs before a new one is made.
@@ -124,6 +130,8 @@ struct Raw {
     better_auth_previous_secrets: Option<StringOrList>,
     auth_rate_limit_max: Option<u32>,
     auth_rate_limit_window: Option<u64>,
+    auth_account_max_failures: Option<u32>,
+    auth_account_backoff: Option<i64>,
     trusted_proxies: Option<StringOrList>,
     jwks_rotation_interval: Option<i64>,
     jwks_grace_period: Option<i64>,
@@ -226,6 +234,8 @@ impl Settings {
             previous_secrets,
             auth_rate_limit_max: raw.auth_rate_limit_max.unwrap_or(3),
             auth_rate_limit_window_secs: raw.auth_rate_limit_window.unwrap_or(10).max(1),
+            auth_account_max_failures: raw.auth_account_max_failures.unwrap_or(5),
+            auth_account_backoff_secs: positive(raw.auth_account_backoff, 30, "AUTH_ACCOUNT_BACKOFF")?.min(15 * 60),
             trusted_proxies,
             jwks_rotation_secs: positive(raw.jwks_rotation_interval, 30 * 24 * 3600, "JWKS_ROTATION_INTERVAL")?,
             jwks_grace_secs: positive(raw.jwks_grace_period, 24 * 3600, "JWKS_GRACE_PERIOD")?,

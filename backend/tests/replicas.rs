@@ -116,3 +116,28 @@ fn two_replicas_share_users_sessions_keys_and_tasks() {
     let session_on_b = http_with(b.port, "GET", "/api/auth/get-session", &[("Cookie", &cookie)], "").unwrap();
     assert_eq!(session_on_b.body.trim(), "null");
 }
+
+#[test]
+fn the_account_throttle_counts_failures_made_through_either_replica() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(TestDb::create());
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| ServerProcess::start(&db));
+        let b = s.spawn(|| ServerProcess::start(&db));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    sign_up(a.port, "throttled@example.com");
+    let sign_in = |port: u16, password: &str| {
+        let body = json!({"email": "throttled@example.com", "password": password}).to_string();
+        http_with(port, "POST", "/api/auth/sign-in/email", &[], &body).unwrap()
+    };
+    // Five failures, alternating replicas: each replica saw fewer than five.
+    for (i, port) in [a.port, b.port, a.port, b.port, a.port].into_iter().enumerate() {
+        assert_eq!(sign_in(port, &format!("guess-{i}")).status, 401);
+    }
+    for port in [b.port, a.port] {
+        let locked = sign_in(port, common::PASSWORD);
+        assert_eq!(locked.status, 429, "locked on both replicas: {}", locked.body);
+        assert!(locked.header("retry-after").is_some());
+    }
+}

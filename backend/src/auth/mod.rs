@@ -14,6 +14,7 @@ mod secrets;
 mod session;
 mod state;
 mod store;
+mod throttle;
 
 use rocket::fairing::AdHoc;
 

@@ -18,6 +18,7 @@ use super::jwt::{mint, TOKEN_TTL_SECS};
 use super::session::{MaybeSession, RequireSession};
 use super::state::AuthState;
 use super::store::{self, SessionRow, UserRow};
+use super::throttle::{self, Attempt};
 use crate::body::AuthJson;
 use crate::clock::now_millis;
 use crate::db::{is_unique_violation, Db};
@@ -189,7 +190,7 @@ async fn sign_up(
         (status = 403, description = "INVALID_ORIGIN or INVALID_CALLBACKURL", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody, headers(("Retry-After" = i64))),
+        (status = 429, description = "Rate limited per client, or the account is throttled after AUTH_ACCOUNT_MAX_FAILURES failures (known and unknown emails alike)", body = ErrorBody, headers(("Retry-After" = i64))),
         (status = 503, description = "Too many password checks queued: retry", body = ErrorBody),
     ))]
 #[post("/sign-in/email", data = "<body>")]
@@ -205,6 +206,16 @@ async fn sign_in(
     let req = body.into_inner();
     let email = normalize_email(&req.email).ok_or_else(invalid_email)?;
     check_callback(auth, req.callback_url.as_deref())?;
+    if let Attempt::Locked { retry_after_ms } = throttle::attempt(db, auth.throttle, &email, now_millis()).await? {
+        let wait = (retry_after_ms + 999) / 1000;
+        return Err(ApiError::new(
+            Status::TooManyRequests,
+            codes::TOO_MANY_REQUESTS,
+            "Too many failed sign-ins for this account. Please try again later.",
+        )
+        .with_header("Retry-After", wait.to_string())
+        .with_header("X-Retry-After", wait.to_string()));
+    }
     let found = store::user_with_password(db, &email).await?;
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), hash),
@@ -220,8 +231,12 @@ async fn sign_in(
             "Invalid email or password",
         ));
     };
+    throttle::forgive(db, &email).await?;
     if let Err(e) = store::delete_expired_sessions(db, now_millis()).await {
         tracing::warn!("expired-session cleanup failed: {e}");
+    }
+    if let Err(e) = throttle::forget_stale(db, now_millis()).await {
+        tracing::warn!("sign-in throttle cleanup failed: {e}");
     }
     let token = start_session(auth, db, jar, &client, &user.id, req.remember_me.unwrap_or(true)).await?;
     Ok(Json(SignInResponse { redirect: req.callback_url.is_some(), token, url: req.callback_url, user: user.to_dto() }))

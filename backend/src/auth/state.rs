@@ -8,6 +8,7 @@ use super::keys::KeyStore;
 use super::limiter::Limiter;
 use super::password::Hasher;
 use super::secrets::Secrets;
+use super::throttle::ThrottlePolicy;
 use crate::config::{ConfigError, Settings};
 
 /// Everything the auth endpoints share; managed by Rocket.
@@ -17,6 +18,8 @@ pub(crate) struct AuthState {
     pub(crate) keys: Arc<KeyStore>,
     pub(crate) cookies: CookieSettings,
     pub(crate) limiter: Option<Limiter>,
+    /// The per-account sign-in throttle's settings.
+    pub(crate) throttle: ThrottlePolicy,
     /// The base URL's origin plus `TRUSTED_ORIGINS`.
     pub(crate) trusted_origins: Vec<String>,
     pub(crate) trusted_proxies: Vec<IpAddr>,
@@ -42,6 +45,10 @@ impl AuthState {
             hasher: Hasher::new(hash_workers),
             cookies: CookieSettings { secure: settings.base_url.starts_with("https://") },
             limiter: Limiter::new(settings.auth_rate_limit_max, settings.auth_rate_limit_window_secs),
+            throttle: ThrottlePolicy {
+                max_failures: settings.auth_account_max_failures,
+                backoff_ms: settings.auth_account_backoff_secs.saturating_mul(1000),
+            },
             trusted_origins,
             trusted_proxies: settings.trusted_proxies.clone(),
             session_max_lifetime_ms: settings.session_max_lifetime_secs.saturating_mul(1000),

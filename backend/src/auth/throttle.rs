@@ -1,0 +1,108 @@
+//! The per-account sign-in throttle (DESIGN §10), in the database so it
+//! holds across client IPs and replicas.
+//!
+//! An attempt is counted as a failure *before* its password is checked and
+//! forgiven by a success, so concurrent guesses cannot slip past the count:
+//! the attempt that reaches `max_failures` sets the lock itself, in the same
+//! statement that counts it. Unknown emails go through exactly the same
+//! statements, so the throttle answers and times them like known ones.
+
+use crate::db::Db;
+use crate::on_db;
+
+use super::crypto::hash_token;
+
+/// The longest lock, whatever the doubling reached.
+pub const MAX_BACKOFF_MS: i64 = 15 * 60 * 1000;
+
+/// Unchanged rows older than this are forgotten (housekeeping).
+const FORGET_AFTER_MS: i64 = 24 * 3600 * 1000;
+
+/// `AUTH_ACCOUNT_MAX_FAILURES` and `AUTH_ACCOUNT_BACKOFF`.
+#[derive(Debug, Clone, Copy)]
+pub struct ThrottlePolicy {
+    /// Consecutive failures before the first lock; 0 turns the throttle off.
+    pub max_failures: u32,
+    /// The first lock; each further failure doubles it, up to 15 minutes.
+    pub backoff_ms: i64,
+}
+
+/// Whether an attempt may check its password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    Allowed,
+    /// Locked for this many more milliseconds; the password is not checked.
+    Locked {
+        retry_after_ms: i64,
+    },
+}
+
+fn key(email: &str) -> String {
+    hash_token(email)
+}
+
+/// Counts an attempt for `email` unless it is locked.
+pub async fn attempt(db: &Db, policy: ThrottlePolicy, email: &str, now: i64) -> Result<Attempt, sqlx::Error> {
+    if policy.max_failures == 0 {
+        return Ok(Attempt::Allowed);
+    }
+    let base = policy.backoff_ms.clamp(1, MAX_BACKOFF_MS);
+    let first = if policy.max_failures <= 1 { base } else { 0 };
+    // The lock this failure earns: none below the limit, `base` at it, then
+    // double the last one, at most MAX_BACKOFF_MS. Every SET sees the old row.
+    let backoff = "CASE WHEN sign_in_throttle.failures + 1 < $5 THEN 0 \
+                   WHEN sign_in_throttle.backoff_ms * 2 >= $7 THEN $7 \
+                   WHEN sign_in_throttle.backoff_ms * 2 <= $6 THEN $6 \
+                   ELSE sign_in_throttle.backoff_ms * 2 END";
+    let sql = format!(
+        "INSERT INTO sign_in_throttle (email_hash, failures, backoff_ms, locked_until, updated_at) \
+         VALUES ($1, 1, $2, $3, $4) \
+         ON CONFLICT (email_hash) DO UPDATE SET failures = sign_in_throttle.failures + 1, \
+         backoff_ms = {backoff}, locked_until = $4 + {backoff}, updated_at = $4 \
+         WHERE sign_in_throttle.locked_until <= $4 RETURNING failures"
+    );
+    let key = key(email);
+    let counted: Option<(i64,)> = on_db!(db, |pool| sqlx::query_as(&sql)
+        .bind(&key)
+        .bind(first)
+        .bind(now + first)
+        .bind(now)
+        .bind(i64::from(policy.max_failures))
+        .bind(base)
+        .bind(MAX_BACKOFF_MS)
+        .fetch_optional(pool)
+        .await)?;
+    if counted.is_some() {
+        return Ok(Attempt::Allowed);
+    }
+    let locked: Option<(i64,)> =
+        on_db!(db, |pool| sqlx::query_as("SELECT locked_until FROM sign_in_throttle WHERE email_hash = $1")
+            .bind(&key)
+            .fetch_optional(pool)
+            .await)?;
+    // The row vanished in between (a success, housekeeping): not locked now.
+    Ok(match locked {
+        Some((until,)) if until > now => Attempt::Locked { retry_after_ms: until - now },
+        _ => Attempt::Allowed,
+    })
+}
+
+/// A successful sign-in (or a password reset): the count starts over.
+pub async fn forgive(db: &Db, email: &str) -> Result<(), sqlx::Error> {
+    let key = key(email);
+    on_db!(db, |pool| sqlx::query("DELETE FROM sign_in_throttle WHERE email_hash = $1")
+        .bind(&key)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+}
+
+/// Housekeeping: rows untouched for a day, and no longer locked.
+pub async fn forget_stale(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    on_db!(db, |pool| Ok(sqlx::query("DELETE FROM sign_in_throttle WHERE updated_at < $1 AND locked_until <= $2")
+        .bind(now - FORGET_AFTER_MS)
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected()))
+}
