@@ -26,6 +26,7 @@ pub const ENV_VARS: &[&str] = &[
     "AUTH_RATE_LIMIT_WINDOW",
     "AUTH_ACCOUNT_MAX_FAILURES",
     "AUTH_ACCOUNT_BACKOFF",
+    "PASSWORD_QUEUE_TIMEOUT",
     "TRUSTED_PROXIES",
     "JWKS_ROTATION_INTERVAL",
     "JWKS_GRACE_PERIOD",
@@ -92,6 +93,9 @@ pub struct Settings {
     pub auth_account_max_failures: u32,
     /// The first lock, seconds; doubled per further failure, at most 15 min.
     pub auth_account_backoff_secs: i64,
+    /// The longest a password check waits for a hashing thread before it is
+    /// answered 503 (`PASSWORD_QUEUE_TIMEOUT`, seconds).
+    pub password_queue_timeout_secs: i64,
     /// Peers whose `X-Forwarded-For` is believed (reverse proxies).
     pub trusted_proxies: Vec<IpAddr>,
     /// How long a signing key signs before a new one is made.
@@ -132,6 +136,7 @@ struct Raw {
     auth_rate_limit_window: Option<u64>,
     auth_account_max_failures: Option<u32>,
     auth_account_backoff: Option<i64>,
+    password_queue_timeout: Option<i64>,
     trusted_proxies: Option<StringOrList>,
     jwks_rotation_interval: Option<i64>,
     jwks_grace_period: Option<i64>,
@@ -234,6 +239,7 @@ impl Settings {
             previous_secrets,
             auth_rate_limit_max: raw.auth_rate_limit_max.unwrap_or(3),
             auth_rate_limit_window_secs: raw.auth_rate_limit_window.unwrap_or(10).max(1),
+            password_queue_timeout_secs: positive(raw.password_queue_timeout, 10, "PASSWORD_QUEUE_TIMEOUT")?,
             auth_account_max_failures: raw.auth_account_max_failures.unwrap_or(5),
             auth_account_backoff_secs: positive(raw.auth_account_backoff, 30, "AUTH_ACCOUNT_BACKOFF")?.min(15 * 60),
             trusted_proxies,

@@ -12,6 +12,7 @@ pub mod bearer;
 mod body;
 mod clock;
 mod config;
+mod connection;
 mod cors;
 pub mod db;
 mod encoding;
@@ -37,8 +38,10 @@ pub use clock::now_millis;
 pub use config::{ConfigError, Settings};
 
 /// The app configured from Rocket.toml + environment.
+/// Served over TCP (the binary): the password queue can see whether a
+/// waiting client has left (`connection`).
 pub fn rocket() -> Result<Rocket<Build>, ConfigError> {
-    rocket_from(config::figment())
+    Ok(rocket_from(config::figment())?.manage(connection::OverTcp))
 }
 
 /// The app configured from an explicit figment (tests build their own).

@@ -1,6 +1,7 @@
 //! The per-account sign-in throttle (DESIGN §10), on SQLite or PostgreSQL
 //! (TEST_DATABASE_URL): it holds across client IPs, doubles its lock per
-//! further failure up to 15 minutes, cannot be outrun by concurrent guesses,
+//! further failure up to 15 minutes, cannot be outrun by concurrent guesses
+//! (while concurrent sign-ins with the right password all succeed),
 //! treats unknown emails exactly like known ones, and lets the owner in once
 //! the lock is over. (Across two replica processes: `replicas.rs`.)
 
@@ -137,4 +138,16 @@ async fn concurrent_guesses_get_exactly_the_allowed_checks() {
     let refused = statuses.iter().filter(|s| **s == 429).count();
     assert_eq!((checked, refused), (5, 19), "{statuses:?}");
     assert_eq!(throttle_rows(&app).await, 1);
+}
+
+#[rocket::async_test]
+async fn concurrent_sign_ins_with_the_right_password_all_get_in() {
+    use rocket::futures::future::join_all;
+    let app = app().spawn().await;
+    let owner = app.sign_up().await;
+    let tries = (0..12).map(|i| {
+        let (app, email) = (&app, owner.email.clone());
+        async move { sign_in_from(app, &format!("198.51.100.{}", i + 1), &email, PASSWORD).await.0 }
+    });
+    assert_eq!(join_all(tries).await, [200; 12], "successes are not failures");
 }

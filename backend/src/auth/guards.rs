@@ -11,6 +11,7 @@ use shared::error::codes;
 
 use super::state::AuthState;
 use crate::config::origin_of;
+use crate::connection::Peer;
 use crate::error::{guard_error, ApiError};
 
 /// The client's address: the socket peer, or — only when the peer is a
@@ -34,10 +35,12 @@ fn auth_state<'r>(req: &'r Request<'_>) -> Result<&'r AuthState, ApiError> {
     req.rocket().state::<AuthState>().ok_or_else(|| ApiError::internal("auth state missing"))
 }
 
-/// IP and user agent, stored on the session.
+/// IP and user agent, stored on the session; the connection, so a password
+/// check can be dropped when its client has left.
 pub struct ClientInfo {
     pub ip: IpAddr,
     pub user_agent: Option<String>,
+    pub peer: Option<Peer>,
 }
 
 #[rocket::async_trait]
@@ -50,7 +53,7 @@ impl<'r> FromRequest<'r> for ClientInfo {
             Err(e) => return guard_error(req, e),
         };
         let user_agent = req.headers().get_one("User-Agent").map(|ua| ua.chars().take(512).collect());
-        Outcome::Success(ClientInfo { ip: client_ip(req, &auth.trusted_proxies), user_agent })
+        Outcome::Success(ClientInfo { ip: client_ip(req, &auth.trusted_proxies), user_agent, peer: Peer::of(req) })
     }
 }
 

@@ -86,10 +86,11 @@ fn check_callback(auth: &AuthState, callback: Option<&str>) -> Result<(), ApiErr
     }
 }
 
-/// The hashing queue is full or its threads are gone: retryable, not a 500.
+/// The hashing queue is full, the check waited too long, or its client left:
+/// retryable, never a 500.
 fn hashing_error(e: super::password::HashError) -> ApiError {
     tracing::warn!("{e}");
-    ApiError::unavailable("The server is busy, please retry in a moment")
+    ApiError::unavailable("The server is busy, please retry in a moment").with_header("Retry-After", "5")
 }
 
 /// Creates a session row, sets the cookie, returns the raw token.
@@ -162,7 +163,7 @@ async fn sign_up(
     if store::user_with_password(db, &email).await?.is_some() {
         return Err(exists());
     }
-    let hash = auth.hasher.hash(req.password).await.map_err(hashing_error)?;
+    let hash = auth.hasher.hash(req.password, client.peer).await.map_err(hashing_error)?;
     let now = now_millis();
     let user = UserRow {
         id: random_id(),
@@ -206,7 +207,13 @@ async fn sign_in(
     let req = body.into_inner();
     let email = normalize_email(&req.email).ok_or_else(invalid_email)?;
     check_callback(auth, req.callback_url.as_deref())?;
-    if let Attempt::Locked { retry_after_ms } = throttle::attempt(db, auth.throttle, &email, now_millis()).await? {
+    // One attempt per account at a time here, from the check until the
+    // failure is counted: concurrent guesses cannot outrun the throttle.
+    let _account = match auth.throttle.max_failures {
+        0 => None,
+        _ => Some(auth.account_locks.lock(&email).await),
+    };
+    if let Attempt::Locked { retry_after_ms } = throttle::check(db, auth.throttle, &email, now_millis()).await? {
         let wait = (retry_after_ms + 999) / 1000;
         return Err(ApiError::new(
             Status::TooManyRequests,
@@ -223,8 +230,9 @@ async fn sign_in(
     };
     // Unknown email or no password: verified against a dummy hash, so every
     // failure costs the same and answers the same.
-    let ok = auth.hasher.verify(req.password, hash).await.map_err(hashing_error)?;
+    let ok = auth.hasher.verify(req.password, hash, client.peer).await.map_err(hashing_error)?;
     let Some(user) = user.filter(|_| ok) else {
+        throttle::record_failure(db, auth.throttle, &email, now_millis()).await?;
         return Err(ApiError::new(
             Status::Unauthorized,
             auth_codes::INVALID_EMAIL_OR_PASSWORD,

@@ -8,7 +8,7 @@ use super::keys::KeyStore;
 use super::limiter::Limiter;
 use super::password::Hasher;
 use super::secrets::Secrets;
-use super::throttle::ThrottlePolicy;
+use super::throttle::{AccountLocks, ThrottlePolicy};
 use crate::config::{ConfigError, Settings};
 
 /// Everything the auth endpoints share; managed by Rocket.
@@ -20,6 +20,7 @@ pub(crate) struct AuthState {
     pub(crate) limiter: Option<Limiter>,
     /// The per-account sign-in throttle's settings.
     pub(crate) throttle: ThrottlePolicy,
+    pub(crate) account_locks: AccountLocks,
     /// The base URL's origin plus `TRUSTED_ORIGINS`.
     pub(crate) trusted_origins: Vec<String>,
     pub(crate) trusted_proxies: Vec<IpAddr>,
@@ -42,9 +43,13 @@ impl AuthState {
         Ok(Self {
             keys: Arc::new(KeyStore::new(secrets.clone(), settings.jwks_rotation_secs, settings.jwks_grace_secs)),
             secrets,
-            hasher: Hasher::new(hash_workers),
+            hasher: Hasher::new(
+                hash_workers,
+                std::time::Duration::from_secs(settings.password_queue_timeout_secs.unsigned_abs()),
+            ),
             cookies: CookieSettings { secure: settings.base_url.starts_with("https://") },
             limiter: Limiter::new(settings.auth_rate_limit_max, settings.auth_rate_limit_window_secs),
+            account_locks: AccountLocks::default(),
             throttle: ThrottlePolicy {
                 max_failures: settings.auth_account_max_failures,
                 backoff_ms: settings.auth_account_backoff_secs.saturating_mul(1000),

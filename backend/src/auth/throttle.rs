@@ -1,11 +1,18 @@
 //! The per-account sign-in throttle (DESIGN §10), in the database so it
 //! holds across client IPs and replicas.
 //!
-//! An attempt is counted as a failure *before* its password is checked and
-//! forgiven by a success, so concurrent guesses cannot slip past the count:
-//! the attempt that reaches `max_failures` sets the lock itself, in the same
-//! statement that counts it. Unknown emails go through exactly the same
-//! statements, so the throttle answers and times them like known ones.
+//! A failure is counted after its password check; concurrent guesses for
+//! one account cannot outrun the count because each process checks one
+//! account's attempts one at a time ([`AccountLocks`]): the lock earned by
+//! the fifth failure is in place before a sixth guess is looked at. (Across
+//! replicas at most one guess per replica is in flight.) Unknown emails go
+//! through exactly the same statements, so the throttle answers and times
+//! them like known ones.
+
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+
+use tokio::sync::{Mutex, MutexGuard};
 
 use crate::db::Db;
 use crate::on_db;
@@ -41,10 +48,54 @@ fn key(email: &str) -> String {
     hash_token(email)
 }
 
-/// Counts an attempt for `email` unless it is locked.
-pub async fn attempt(db: &Db, policy: ThrottlePolicy, email: &str, now: i64) -> Result<Attempt, sqlx::Error> {
+/// Serialises the sign-ins of one account within this process: a fixed set
+/// of locks, the account's picked by its email (memory does not grow with
+/// the emails tried; two emails sharing a lock only wait for each other).
+/// The hash is keyed per process, so nobody can pick emails that share a
+/// lock with someone else's.
+pub struct AccountLocks {
+    locks: Vec<Mutex<()>>,
+    pick: RandomState,
+}
+
+const ACCOUNT_LOCKS: usize = 256;
+
+impl Default for AccountLocks {
+    fn default() -> Self {
+        Self { locks: (0..ACCOUNT_LOCKS).map(|_| Mutex::new(())).collect(), pick: RandomState::new() }
+    }
+}
+
+impl AccountLocks {
+    /// Held from the throttle check until the failure is recorded.
+    pub async fn lock(&self, email: &str) -> MutexGuard<'_, ()> {
+        let i = self.pick.hash_one(email) % ACCOUNT_LOCKS as u64;
+        self.locks[i as usize].lock().await
+    }
+}
+
+/// Whether `email` may check a password now.
+pub async fn check(db: &Db, policy: ThrottlePolicy, email: &str, now: i64) -> Result<Attempt, sqlx::Error> {
     if policy.max_failures == 0 {
         return Ok(Attempt::Allowed);
+    }
+    let key = key(email);
+    let locked: Option<(i64,)> =
+        on_db!(db, |pool| sqlx::query_as("SELECT locked_until FROM sign_in_throttle WHERE email_hash = $1")
+            .bind(&key)
+            .fetch_optional(pool)
+            .await)?;
+    Ok(match locked {
+        Some((until,)) if until > now => Attempt::Locked { retry_after_ms: until - now },
+        _ => Attempt::Allowed,
+    })
+}
+
+/// Counts a failed sign-in for `email`; the one that reaches the limit, and
+/// each after it, locks the email for the next backoff.
+pub async fn record_failure(db: &Db, policy: ThrottlePolicy, email: &str, now: i64) -> Result<(), sqlx::Error> {
+    if policy.max_failures == 0 {
+        return Ok(());
     }
     let base = policy.backoff_ms.clamp(1, MAX_BACKOFF_MS);
     let first = if policy.max_failures <= 1 { base } else { 0 };
@@ -58,11 +109,10 @@ pub async fn attempt(db: &Db, policy: ThrottlePolicy, email: &str, now: i64) -> 
         "INSERT INTO sign_in_throttle (email_hash, failures, backoff_ms, locked_until, updated_at) \
          VALUES ($1, 1, $2, $3, $4) \
          ON CONFLICT (email_hash) DO UPDATE SET failures = sign_in_throttle.failures + 1, \
-         backoff_ms = {backoff}, locked_until = $4 + {backoff}, updated_at = $4 \
-         WHERE sign_in_throttle.locked_until <= $4 RETURNING failures"
+         backoff_ms = {backoff}, locked_until = $4 + {backoff}, updated_at = $4"
     );
     let key = key(email);
-    let counted: Option<(i64,)> = on_db!(db, |pool| sqlx::query_as(&sql)
+    on_db!(db, |pool| sqlx::query(&sql)
         .bind(&key)
         .bind(first)
         .bind(now + first)
@@ -70,21 +120,9 @@ pub async fn attempt(db: &Db, policy: ThrottlePolicy, email: &str, now: i64) -> 
         .bind(i64::from(policy.max_failures))
         .bind(base)
         .bind(MAX_BACKOFF_MS)
-        .fetch_optional(pool)
-        .await)?;
-    if counted.is_some() {
-        return Ok(Attempt::Allowed);
-    }
-    let locked: Option<(i64,)> =
-        on_db!(db, |pool| sqlx::query_as("SELECT locked_until FROM sign_in_throttle WHERE email_hash = $1")
-            .bind(&key)
-            .fetch_optional(pool)
-            .await)?;
-    // The row vanished in between (a success, housekeeping): not locked now.
-    Ok(match locked {
-        Some((until,)) if until > now => Attempt::Locked { retry_after_ms: until - now },
-        _ => Attempt::Allowed,
-    })
+        .execute(pool)
+        .await
+        .map(|_| ()))
 }
 
 /// A successful sign-in (or a password reset): the count starts over.

@@ -22,6 +22,15 @@ impl ServerProcess {
 
     /// With extra environment variables (settings).
     pub fn start_with(db: &TestDb, env: &[(&str, &str)]) -> Self {
+        Self::start_inner(db, env, Stdio::null())
+    }
+
+    /// With extra settings, its log (stdout) written to `log`.
+    pub fn start_logged(db: &TestDb, env: &[(&str, &str)], log: &std::path::Path) -> Self {
+        Self::start_inner(db, env, std::fs::File::create(log).expect("log file").into())
+    }
+
+    fn start_inner(db: &TestDb, env: &[(&str, &str)], stdout: Stdio) -> Self {
         let dist = TempDir::new("process-dist");
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(env!("CARGO_BIN_EXE_backend"))
@@ -32,7 +41,7 @@ impl ServerProcess {
             .env("DIST_DIR", dist.path())
             .env("RUST_LOG", "error")
             .envs(env.iter().copied())
-            .stdout(Stdio::null())
+            .stdout(stdout)
             .spawn()
             .expect("server starts");
         let mut server = ServerProcess { child, port, _dist: dist };
