@@ -187,7 +187,7 @@ impl Settings {
             .ok_or_else(|| ConfigError(format!("BETTER_AUTH_URL must be an http(s) URL (got `{base_url}`)")))?;
         let jwks_url = non_empty(raw.jwks_url);
         if let Some(url) = &jwks_url {
-            origin_of(url).ok_or_else(|| ConfigError(format!("JWKS_URL must be an http(s) URL (got `{url}`)")))?;
+            check_jwks_url(url)?;
         }
         let origins = |v: Option<StringOrList>, name: &str| -> Result<Vec<String>, ConfigError> {
             let default = if debug { DEBUG_ORIGINS } else { "" };
@@ -278,6 +278,28 @@ pub(crate) fn origin_of(raw: &str) -> Option<String> {
     (web && url.username().is_empty() && url.password().is_none()).then(|| url.origin().ascii_serialization())
 }
 
+/// `JWKS_URL` (DESIGN §10): https, or plain http only to this machine
+/// (`localhost`, 127.0.0.0/8, `::1`), where nobody on the way can swap keys.
+fn check_jwks_url(raw: &str) -> Result<(), ConfigError> {
+    let refused = |why: &str| Err(ConfigError(format!("JWKS_URL {why} (got `{}`)", redact_url(raw))));
+    let Ok(url) = url::Url::parse(raw) else { return refused("must be an https URL") };
+    if !url.username().is_empty() || url.password().is_some() {
+        return refused("must not carry credentials");
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return refused("must be an https URL"),
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => refused("must use https (plain http is allowed only for localhost, 127.0.0.0/8 and ::1)"),
+        _ => refused("must be an https URL"),
+    }
+}
+
 /// `raw` as an origin, if it is one: an http(s) URL with nothing after the
 /// authority but an optional `/`.
 fn as_origin(raw: &str) -> Option<String> {
@@ -350,6 +372,34 @@ mod tests {
         let configured =
             Settings::parse(&figment.merge(Serialized::global("cors_origins", "https://a.example")), false);
         assert_eq!(configured.unwrap().cors_origins, ["https://a.example"]);
+    }
+
+    #[test]
+    fn jwks_url_is_https_except_to_this_machine() {
+        for ok in [
+            "https://auth.example.com/api/auth/jwks",
+            "http://localhost:3000/api/auth/jwks",
+            "http://LOCALHOST/jwks",
+            "http://127.0.0.1:3000/jwks",
+            "http://127.8.9.10/jwks",
+            "http://[::1]:3000/jwks",
+        ] {
+            assert!(settings(&[("jwks_url", ok)]).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://auth.example.com/jwks",
+            "http://10.0.0.5/jwks",
+            "http://128.0.0.1/jwks",
+            "http://[::2]/jwks",
+            "http://localhost.evil.com/jwks",
+            "ftp://localhost/jwks",
+            "https://user:pw@auth.example.com/jwks",
+            "not a url",
+        ] {
+            let err = settings(&[("jwks_url", bad)]).unwrap_err();
+            assert!(err.0.starts_with("JWKS_URL"), "{bad}: {err}");
+            assert!(!err.0.contains("pw@"), "{err}");
+        }
     }
 
     #[test]

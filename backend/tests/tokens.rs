@@ -286,3 +286,41 @@ async fn the_guard_finds_user_id_by_name_wherever_the_routes_are_mounted() {
     let (status, _) = get("/elsewhere/deeper/someone-else/whoami".into()).await;
     assert_eq!(status, Status::Forbidden, "another user's path segment, found by its name");
 }
+
+// ---- JWKS_URL fetch limits (DESIGN §10) ---------------------------------------
+
+#[rocket::async_test]
+async fn a_jwks_behind_a_redirect_is_not_followed() {
+    let key = TestKey::ed25519();
+    let target = JwksServer::start(&[&key], "max-age=300");
+    let server = JwksServer::start(&[], "max-age=300");
+    server.redirect_to(&target.url);
+    let app = external_app(&server).await;
+    assert_eq!(list_status(&app, "u1", &key.sign(&claims("u1"))).await, Status::Unauthorized);
+    assert!(server.hits() >= 1);
+    assert_eq!(target.hits(), 0, "the redirect's target was never asked");
+}
+
+#[rocket::async_test]
+async fn a_key_set_over_64_kib_is_refused() {
+    let key = TestKey::ed25519();
+    let server = JwksServer::start(&[], "max-age=0");
+    let padded = |pad: usize| json!({"keys": [key.jwk()], "padding": "x".repeat(pad)}).to_string();
+    server.serve_raw(padded(70 * 1024));
+    let app = external_app(&server).await;
+    assert_eq!(list_status(&app, "u1", &key.sign(&claims("u1"))).await, Status::Unauthorized, "70 KiB");
+    // The same keys in a body under the cap are used (after the cooldown).
+    server.serve_raw(padded(60 * 1024));
+    let app = external_app(&server).await;
+    assert_eq!(list_status(&app, "u1", &key.sign(&claims("u1"))).await, Status::Ok, "60 KiB");
+}
+
+#[rocket::async_test]
+async fn only_the_first_32_keys_of_a_set_are_used() {
+    let server = JwksServer::start(&[], "max-age=300");
+    let keys: Vec<_> = (0..40).map(|i| TestKey::ed25519().with_kid(&format!("k{i}"))).collect();
+    server.serve(&keys.iter().collect::<Vec<_>>());
+    let app = external_app(&server).await;
+    assert_eq!(list_status(&app, "u1", &keys[31].sign(&claims("u1"))).await, Status::Ok, "the 32nd key");
+    assert_eq!(list_status(&app, "u1", &keys[32].sign(&claims("u1"))).await, Status::Unauthorized, "the 33rd");
+}

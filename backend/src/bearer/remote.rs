@@ -1,7 +1,8 @@
 //! A remote JWKS (`JWKS_URL`), e.g. a real Better Auth server's: cached per
 //! its `max-age`, re-fetched on an unknown `kid` at most once per cooldown,
 //! concurrent fetches merged into one, the last good set kept while the
-//! server is down.
+//! server is down. A fetch follows no redirect (a 3xx is a failed fetch),
+//! reads at most 64 KiB and uses at most the first 32 keys (DESIGN §10).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,6 +16,51 @@ use super::state::KeySource;
 
 const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
 const MAX_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+/// A key set is a few KiB; anything past this is not one.
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Keys used from one set; the rest are ignored.
+pub(crate) const MAX_KEYS: usize = 32;
+
+/// Why a fetch gave no key set.
+#[derive(Debug)]
+enum FetchError {
+    Http(reqwest::Error),
+    Status(reqwest::StatusCode),
+    TooLarge,
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchError::Http(e) => write!(f, "{e}"),
+            FetchError::Status(s) if s.is_redirection() => write!(f, "answered {s}; redirects are not followed"),
+            FetchError::Status(s) => write!(f, "answered {s}"),
+            FetchError::TooLarge => write!(f, "body over {MAX_BODY_BYTES} bytes"),
+        }
+    }
+}
+
+impl From<reqwest::Error> for FetchError {
+    fn from(e: reqwest::Error) -> Self {
+        FetchError::Http(e)
+    }
+}
+
+/// The body of `response`, refused past `MAX_BODY_BYTES` (read in chunks, so
+/// a huge or endless body is never held).
+async fn capped_body(mut response: reqwest::Response) -> Result<Vec<u8>, FetchError> {
+    if response.content_length().is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(FetchError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(FetchError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
 
 pub(crate) struct RemoteJwks {
     url: String,
@@ -43,6 +89,7 @@ impl RemoteJwks {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .user_agent("todo-backend (JWKS)")
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("an HTTP client with default TLS settings");
         Self {
@@ -71,16 +118,26 @@ impl RemoteJwks {
             *last = Some(Instant::now());
         }
         let result = async {
-            let response = self.client.get(&self.url).send().await?.error_for_status()?;
+            let response = self.client.get(&self.url).send().await?;
+            if !response.status().is_success() {
+                return Err(FetchError::Status(response.status()));
+            }
             let age = max_age(response.headers().get("cache-control").and_then(|v| v.to_str().ok()));
-            let body = response.bytes().await?;
-            Ok::<_, reqwest::Error>((body, age))
+            let body = capped_body(response).await?;
+            Ok::<_, FetchError>((body, age))
         }
         .await;
         match result {
             Ok((body, age)) => match serde_json::from_slice::<JwkSet>(&body) {
                 Ok(set) => {
-                    let ring = KeyRing::from_jwks(&set);
+                    if set.keys.len() > MAX_KEYS {
+                        tracing::warn!(
+                            "JWKS from {} lists {} keys; using the first {MAX_KEYS}",
+                            self.url,
+                            set.keys.len()
+                        );
+                    }
+                    let ring = KeyRing::from_keys(set.keys.iter().take(MAX_KEYS));
                     tracing::info!(keys = ring.len(), "fetched JWKS from {}", self.url);
                     *self.ring.write().await = Some(Arc::new(ring));
                     if let Ok(mut fresh) = self.fresh_until.lock() {

@@ -3,12 +3,26 @@
 
 use std::collections::HashMap;
 
-use jsonwebtoken::jwk::{Jwk, JwkSet};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet};
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
 use super::policy::{algorithms_for, ALLOWED_ALGORITHMS};
 use super::rejection::Rejection;
+
+/// RSA keys with a shorter modulus are ignored (DESIGN §10).
+const MIN_RSA_BITS: usize = 2048;
+
+/// The bit length of a JWK's base64url modulus (0 if it does not decode).
+fn rsa_modulus_bits(n: &str) -> usize {
+    let Ok(bytes) = URL_SAFE_NO_PAD.decode(n.trim_end_matches('=')) else { return 0 };
+    match bytes.iter().position(|b| *b != 0) {
+        Some(first) => (bytes.len() - first) * 8 - bytes[first].leading_zeros() as usize,
+        None => 0,
+    }
+}
 
 /// A verification key with the algorithm(s) its JWK allows.
 struct VerifyKey {
@@ -27,11 +41,19 @@ impl KeyRing {
         Self::from_keys(&set.keys)
     }
 
-    /// The usable keys of `jwks`: those with a `kid` and an allowed algorithm.
+    /// The usable keys of `jwks`: those with a `kid`, an allowed algorithm
+    /// and, for RSA, a modulus of at least 2048 bits.
     pub fn from_keys<'a>(jwks: impl IntoIterator<Item = &'a Jwk>) -> Self {
         let mut keys = HashMap::new();
         for jwk in jwks {
             let Some(kid) = jwk.common.key_id.clone() else { continue };
+            if let AlgorithmParameters::RSA(rsa) = &jwk.algorithm {
+                let bits = rsa_modulus_bits(&rsa.n);
+                if bits < MIN_RSA_BITS {
+                    tracing::warn!(kid = %kid, bits, "ignoring an RSA key under {MIN_RSA_BITS} bits");
+                    continue;
+                }
+            }
             let algorithms = algorithms_for(jwk);
             if algorithms.is_empty() {
                 tracing::debug!(kid = %kid, "ignoring a JWKS key with no allowed algorithm");
@@ -107,4 +129,34 @@ pub fn verify(token: &str, ring: &KeyRing, expect: &Expectations) -> Result<Veri
         return Err(Rejection::EmptySubject);
     }
     Ok(Verified { sub: data.claims.sub, exp: data.claims.exp as i64 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rsa_jwk(kid: &str, modulus_bytes: usize) -> Jwk {
+        let mut n = vec![0xC5u8; modulus_bytes];
+        n[modulus_bytes - 1] = 0x01;
+        serde_json::from_value(serde_json::json!({
+            "kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig",
+            "n": URL_SAFE_NO_PAD.encode(&n), "e": "AQAB"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn rsa_keys_under_2048_bits_are_ignored() {
+        let ring = KeyRing::from_keys(&[rsa_jwk("small", 128), rsa_jwk("edge", 255), rsa_jwk("ok", 256)]);
+        assert!(!ring.contains("small"), "1024 bits");
+        assert!(!ring.contains("edge"), "2040 bits");
+        assert!(ring.contains("ok"), "2048 bits");
+    }
+
+    #[test]
+    fn modulus_bits_ignore_leading_zeros() {
+        assert_eq!(rsa_modulus_bits(&URL_SAFE_NO_PAD.encode([0, 0x01, 0xFF])), 9);
+        assert_eq!(rsa_modulus_bits(&URL_SAFE_NO_PAD.encode([0x80; 256])), 2048);
+        assert_eq!(rsa_modulus_bits("not base64!"), 0);
+    }
 }

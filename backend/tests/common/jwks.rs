@@ -109,6 +109,8 @@ pub struct JwksServer {
     pub url: String,
     body: Arc<Mutex<Option<String>>>,
     cache_control: Arc<Mutex<String>>,
+    /// When set, every answer is a 302 to it.
+    location: Arc<Mutex<Option<String>>>,
     hits: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     port: u16,
@@ -121,10 +123,12 @@ impl JwksServer {
         let port = listener.local_addr().unwrap().port();
         let body = Arc::new(Mutex::new(None));
         let cache_control = Arc::new(Mutex::new(cache_control.to_owned()));
+        let location = Arc::new(Mutex::new(None));
         let hits = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let (body, cache_control, hits, stop) = (body.clone(), cache_control.clone(), hits.clone(), stop.clone());
+            let location = location.clone();
             std::thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
@@ -134,7 +138,8 @@ impl JwksServer {
                     hits.fetch_add(1, Ordering::SeqCst);
                     let body = body.lock().unwrap().clone();
                     let cache_control = cache_control.lock().unwrap().clone();
-                    respond(stream, body, &cache_control);
+                    let location = location.lock().unwrap().clone();
+                    respond(stream, body, &cache_control, location.as_deref());
                 }
             })
         };
@@ -142,6 +147,7 @@ impl JwksServer {
             url: format!("http://127.0.0.1:{port}/api/auth/jwks"),
             body,
             cache_control,
+            location,
             hits,
             stop,
             port,
@@ -155,6 +161,16 @@ impl JwksServer {
     pub fn serve(&self, keys: &[&TestKey]) {
         let keys: Vec<Value> = keys.iter().map(|k| k.jwk()).collect();
         *self.body.lock().unwrap() = Some(json!({ "keys": keys }).to_string());
+    }
+
+    /// From now on, serve this body as the key set.
+    pub fn serve_raw(&self, body: String) {
+        *self.body.lock().unwrap() = Some(body);
+    }
+
+    /// From now on, answer `302 Found` to `url`.
+    pub fn redirect_to(&self, url: &str) {
+        *self.location.lock().unwrap() = Some(url.to_owned());
     }
 
     /// From now on, answer 503.
@@ -172,7 +188,7 @@ impl JwksServer {
     }
 }
 
-fn respond(stream: TcpStream, body: Option<String>, cache_control: &str) {
+fn respond(stream: TcpStream, body: Option<String>, cache_control: &str, location: Option<&str>) {
     let mut reader = BufReader::new(&stream);
     let mut line = String::new();
     while reader.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
@@ -182,6 +198,11 @@ fn respond(stream: TcpStream, body: Option<String>, cache_control: &str) {
         line.clear();
     }
     let mut stream = &stream;
+    if let Some(to) = location {
+        let _ =
+            write!(stream, "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        return;
+    }
     let _ = match body {
         Some(body) => write!(
             stream,
