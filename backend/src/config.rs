@@ -31,6 +31,7 @@ pub const ENV_VARS: &[&str] = &[
     "JWKS_ROTATION_INTERVAL",
     "JWKS_GRACE_PERIOD",
     "JWKS_REFETCH_COOLDOWN",
+    "JWKS_RELOAD_INTERVAL",
     "JWT_LEEWAY",
     "SESSION_MAX_LIFETIME",
     "TASKS_MAX_PER_USER",
@@ -104,6 +105,9 @@ pub struct Settings {
     pub jwks_grace_secs: i64,
     /// Minimum seconds between JWKS_URL fetches caused by unknown `kid`s.
     pub jwks_refetch_cooldown_secs: u64,
+    /// Seconds a replica trusts its loaded signing keys before reading the
+    /// database again: the most it lags behind a rotation or revocation.
+    pub jwks_reload_interval_secs: i64,
     /// Clock-skew allowance for `exp`/`nbf`, seconds.
     pub jwt_leeway_secs: u64,
     /// Absolute lifetime of a session from its creation, whatever the
@@ -141,6 +145,7 @@ struct Raw {
     jwks_rotation_interval: Option<i64>,
     jwks_grace_period: Option<i64>,
     jwks_refetch_cooldown: Option<u64>,
+    jwks_reload_interval: Option<i64>,
     jwt_leeway: Option<u64>,
     session_max_lifetime: Option<i64>,
     tasks_max_per_user: Option<u32>,
@@ -246,6 +251,7 @@ impl Settings {
             jwks_rotation_secs: positive(raw.jwks_rotation_interval, 30 * 24 * 3600, "JWKS_ROTATION_INTERVAL")?,
             jwks_grace_secs: positive(raw.jwks_grace_period, 24 * 3600, "JWKS_GRACE_PERIOD")?,
             jwks_refetch_cooldown_secs: raw.jwks_refetch_cooldown.unwrap_or(10),
+            jwks_reload_interval_secs: positive(raw.jwks_reload_interval, 60, "JWKS_RELOAD_INTERVAL")?.min(60),
             jwt_leeway_secs: raw.jwt_leeway.unwrap_or(10).min(300),
             session_max_lifetime_secs: positive(raw.session_max_lifetime, 30 * 24 * 3600, "SESSION_MAX_LIFETIME")?,
             tasks_max_per_user: match raw.tasks_max_per_user {

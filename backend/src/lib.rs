@@ -44,6 +44,29 @@ pub fn rocket() -> Result<Rocket<Build>, ConfigError> {
     Ok(rocket_from(config::figment())?.manage(connection::OverTcp))
 }
 
+/// An operator command (`backend keys …`) with the server's configuration
+/// and database; `None` when `args` name none (then the server starts).
+pub async fn operator_command(args: &[String]) -> Option<Result<String, String>> {
+    let (command, rest) = args.split_first()?;
+    if command != "keys" {
+        return Some(Err(format!("unknown command `{command}`; {}", auth::KEYS_USAGE)));
+    }
+    Some(keys(rest).await)
+}
+
+async fn keys(args: &[String]) -> Result<String, String> {
+    let figment = config::figment();
+    let settings = Settings::from_figment(&figment).map_err(|e| e.to_string())?;
+    let figment = figment.merge(("databases.todo.url", settings.database_url.clone()));
+    // Only the database stage: the pool and the migrations.
+    let rocket = rocket::custom(figment).manage(settings.clone()).attach(db::stage());
+    let rocket = rocket.ignite().await.map_err(|e| format!("cannot open the database: {e}"))?;
+    let db = rocket.state::<db::Db>().ok_or("cannot open the database (check DATABASE_URL)")?;
+    let result = auth::keys_command(&settings, db, args).await;
+    db.close().await;
+    result
+}
+
 /// The app configured from an explicit figment (tests build their own).
 pub fn rocket_from(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
     let settings = Settings::from_figment(&figment)?;

@@ -1,5 +1,6 @@
 //! The `backend` binary: loads `.env`, sets up logging, launches Rocket and
-//! turns a failed launch into one clear line instead of a panic.
+//! turns a failed launch into one clear line instead of a panic; or, with
+//! arguments, runs an operator command (`backend keys list|rotate|revoke`).
 
 use std::process::ExitCode;
 
@@ -13,6 +14,19 @@ async fn main() -> ExitCode {
         }
     }
     backend::logging::init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(result) = backend::operator_command(&args).await {
+        return match result {
+            Ok(out) => {
+                println!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let rocket = match backend::rocket() {
         Ok(rocket) => rocket,
         Err(e) => {

@@ -1,6 +1,9 @@
 //! Ed25519 signing keys in the `jwks` table, shared by every replica:
-//! created on first use (race-free), rotated on an interval, retired keys
-//! published for a grace period, private keys encrypted with the auth secret.
+//! created on first use (race-free), rotated on an interval or by the
+//! operator (`backend keys rotate`), retired keys published for a grace
+//! period after they retired, revoked keys (`backend keys revoke`) gone from
+//! `/jwks` and the guard on every replica at its next reload (at most
+//! `JWKS_RELOAD_INTERVAL`), private keys encrypted with the auth secret.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,9 +25,6 @@ use crate::config::Engine;
 use crate::db::{begin_write, finish, Db};
 use crate::on_db;
 
-/// How long a loaded key set is trusted before the database is asked again
-/// (bounds how late a replica notices another replica's rotation).
-const CACHE_TTL: Duration = Duration::from_secs(60);
 /// Shared by replicas: serialises key creation on PostgreSQL.
 const KEY_LOCK: i64 = 0x746f_646f_6a77_6b73; // "todojwks"
 
@@ -99,6 +99,9 @@ pub(crate) struct KeyStore {
     secrets: Secrets,
     rotation_ms: i64,
     grace_ms: i64,
+    /// How long a loaded key set is trusted before the database is asked
+    /// again: bounds how late this replica sees a rotation or a revocation.
+    reload_every: Duration,
     loaded: RwLock<Option<Loaded>>,
     /// One reload at a time; the others wait and reuse its result.
     reload: Mutex<()>,
@@ -109,21 +112,34 @@ struct Row {
     public_key: String,
     private_key: String,
     created_at: i64,
+    retired_at: Option<i64>,
+}
+
+/// A key as `backend keys list` shows it.
+pub(crate) struct KeyInfo {
+    pub(crate) kid: String,
+    pub(crate) created_at: i64,
+    /// When it stopped (or will stop) signing.
+    pub(crate) retires_at: i64,
+    /// Published, and trusted by the guard, until then.
+    pub(crate) published_until: i64,
+    pub(crate) revoked_at: Option<i64>,
 }
 
 impl KeyStore {
-    pub(crate) fn new(secrets: Secrets, rotation_secs: i64, grace_secs: i64) -> Self {
+    pub(crate) fn new(secrets: Secrets, rotation_secs: i64, grace_secs: i64, reload_every: Duration) -> Self {
         Self {
             secrets,
             rotation_ms: rotation_secs.saturating_mul(1000),
             grace_ms: grace_secs.saturating_mul(1000),
+            reload_every,
             loaded: RwLock::new(None),
             reload: Mutex::new(()),
         }
     }
 
     fn usable(&self, loaded: &Loaded) -> bool {
-        loaded.at.elapsed() < CACHE_TTL && loaded.signer.created_at + self.rotation_ms > now_millis()
+        loaded.at.elapsed() < self.reload_every && loaded.signer.created_at + self.rotation_ms > now_millis()
     }
 
     /// The current signer and the published keys, from cache or the database.
@@ -175,23 +191,63 @@ impl KeyStore {
         let signer = match self.pick_signer(&rows) {
             Some(signer) => signer,
             None => {
-                let created = self.create(db).await?;
+                let created = self.create(db, false).await?;
                 rows = read_rows(db).await?;
                 created
             }
         };
-        let oldest_published = now_millis() - self.rotation_ms - self.grace_ms;
+        let now = now_millis();
         let public = rows
             .into_iter()
-            .filter(|r| r.created_at > oldest_published)
+            .filter(|r| self.retires_at(r.created_at, r.retired_at) + self.grace_ms > now)
             .map(|r| PublicJwk::ed25519(r.kid, r.public_key))
             .collect();
         Ok(Loaded { signer: Arc::new(signer), public: Arc::new(PublishedKeys::new(public)), at: Instant::now() })
     }
 
+    /// When a key stops signing: when it was retired, at the latest at the
+    /// end of its rotation interval.
+    fn retires_at(&self, created_at: i64, retired_at: Option<i64>) -> i64 {
+        let scheduled = created_at.saturating_add(self.rotation_ms);
+        retired_at.map_or(scheduled, |at| at.min(scheduled))
+    }
+
+    /// `backend keys rotate`: a new key signs from now on; the others retire
+    /// now (published for the grace period). Returns the new key's id.
+    pub(crate) async fn rotate(&self, db: &Db) -> Result<String, sqlx::Error> {
+        Ok(self.create(db, true).await?.kid)
+    }
+
+    /// `backend keys revoke <kid>`: the key leaves `/jwks` and stops
+    /// verifying. False if there is no such unrevoked key.
+    pub(crate) async fn revoke(&self, db: &Db, kid: &str) -> Result<bool, sqlx::Error> {
+        let now = now_millis();
+        let sql = "UPDATE jwks SET revoked_at = $1, retired_at = COALESCE(retired_at, $1) \
+                   WHERE id = $2 AND revoked_at IS NULL";
+        let changed =
+            on_db!(db, |pool| sqlx::query(sql).bind(now).bind(kid).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(changed == 1)
+    }
+
+    /// `backend keys list`: every stored key, newest first.
+    pub(crate) async fn list(&self, db: &Db) -> Result<Vec<KeyInfo>, sqlx::Error> {
+        let sql = "SELECT id, created_at, retired_at, revoked_at FROM jwks ORDER BY created_at DESC";
+        let rows: Vec<(String, i64, Option<i64>, Option<i64>)> =
+            on_db!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(kid, created_at, retired_at, revoked_at)| {
+                let retires_at = self.retires_at(created_at, retired_at);
+                let published_until = revoked_at.unwrap_or(retires_at + self.grace_ms);
+                KeyInfo { kid, created_at, retires_at, published_until, revoked_at }
+            })
+            .collect())
+    }
+
     /// In a write transaction: re-check (another replica may have just
-    /// created a key), drop keys past their grace period, create one if needed.
-    async fn create(&self, db: &Db) -> Result<Signer, sqlx::Error> {
+    /// created a key) unless `force`, drop keys past their grace period,
+    /// retire the others and create one.
+    async fn create(&self, db: &Db, force: bool) -> Result<Signer, sqlx::Error> {
         let engine = db.engine();
         on_db!(db, |pool| {
             let mut conn = pool.acquire().await?;
@@ -201,12 +257,24 @@ impl KeyStore {
                     sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(KEY_LOCK).execute(&mut *conn).await?;
                 }
                 let rows: Vec<RowTuple> = sqlx::query_as(SELECT_KEYS).fetch_all(&mut *conn).await?;
-                if let Some(signer) = self.pick_signer(&rows.into_iter().map(Row::from).collect::<Vec<_>>()) {
+                let current = self.pick_signer(&rows.into_iter().map(Row::from).collect::<Vec<_>>());
+                if let Some(signer) = current.filter(|_| !force) {
                     return Ok(signer);
                 }
                 let now = now_millis();
-                sqlx::query("DELETE FROM jwks WHERE created_at <= $1")
-                    .bind(now - self.rotation_ms - self.grace_ms)
+                // Past its grace period (counted from retirement): gone.
+                sqlx::query(
+                    "DELETE FROM jwks WHERE CASE WHEN retired_at IS NOT NULL AND retired_at < created_at + $1 \
+                     THEN retired_at ELSE created_at + $1 END + $2 <= $3",
+                )
+                .bind(self.rotation_ms)
+                .bind(self.grace_ms)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+                // Whatever signed until now (or could not be decrypted) retires now.
+                sqlx::query("UPDATE jwks SET retired_at = $1 WHERE retired_at IS NULL")
+                    .bind(now)
                     .execute(&mut *conn)
                     .await?;
                 let mut seed = [0u8; 32];
@@ -232,7 +300,7 @@ impl KeyStore {
     /// secrets can decrypt.
     fn pick_signer(&self, rows: &[Row]) -> Option<Signer> {
         let now = now_millis();
-        for row in rows.iter().filter(|r| r.created_at + self.rotation_ms > now) {
+        for row in rows.iter().filter(|r| r.retired_at.is_none() && r.created_at + self.rotation_ms > now) {
             let seed = self.secrets.all().find_map(|s| decrypt(s, &row.private_key));
             match seed.as_deref().and_then(|s| <[u8; 32]>::try_from(s).ok()) {
                 Some(seed) => {
@@ -254,13 +322,15 @@ impl KeyStore {
     }
 }
 
-const SELECT_KEYS: &str = "SELECT id, public_key, private_key, created_at FROM jwks ORDER BY created_at DESC";
+/// The keys that may sign or verify: revoked ones never do.
+const SELECT_KEYS: &str = "SELECT id, public_key, private_key, created_at, retired_at FROM jwks \
+                           WHERE revoked_at IS NULL ORDER BY created_at DESC";
 
-type RowTuple = (String, String, String, i64);
+type RowTuple = (String, String, String, i64, Option<i64>);
 
 impl From<RowTuple> for Row {
-    fn from((kid, public_key, private_key, created_at): RowTuple) -> Self {
-        Row { kid, public_key, private_key, created_at }
+    fn from((kid, public_key, private_key, created_at, retired_at): RowTuple) -> Self {
+        Row { kid, public_key, private_key, created_at, retired_at }
     }
 }
 

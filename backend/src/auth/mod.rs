@@ -8,6 +8,7 @@ mod jwt;
 mod key_source;
 mod keys;
 mod limiter;
+mod operator;
 mod password;
 pub(crate) mod routes;
 mod secrets;
@@ -19,6 +20,7 @@ mod throttle;
 use rocket::fairing::AdHoc;
 
 pub(crate) use key_source::LocalKeys;
+pub(crate) use operator::{keys_command, KEYS_USAGE};
 pub(crate) use state::AuthState;
 
 /// Mounts the auth routes; `state` is built (and validated) before launch.

@@ -11,6 +11,16 @@ use super::secrets::Secrets;
 use super::throttle::{AccountLocks, ThrottlePolicy};
 use crate::config::{ConfigError, Settings};
 
+/// The signing-key store for these settings (also used by `backend keys`).
+pub(crate) fn key_store(settings: &Settings, secrets: Secrets) -> KeyStore {
+    KeyStore::new(
+        secrets,
+        settings.jwks_rotation_secs,
+        settings.jwks_grace_secs,
+        std::time::Duration::from_secs(settings.jwks_reload_interval_secs.unsigned_abs()),
+    )
+}
+
 /// Everything the auth endpoints share; managed by Rocket.
 pub(crate) struct AuthState {
     pub(crate) secrets: Secrets,
@@ -41,7 +51,7 @@ impl AuthState {
         // on 2 cores, x1.6 with 1).
         let hash_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).saturating_sub(1).max(1);
         Ok(Self {
-            keys: Arc::new(KeyStore::new(secrets.clone(), settings.jwks_rotation_secs, settings.jwks_grace_secs)),
+            keys: Arc::new(key_store(settings, secrets.clone())),
             secrets,
             hasher: Hasher::new(
                 hash_workers,
