@@ -87,7 +87,7 @@ pub struct Settings {
     pub secret_file: Option<PathBuf>,
     /// `BETTER_AUTH_PREVIOUS_SECRETS`: still accepted for cookies and key decryption.
     pub previous_secrets: Vec<String>,
-    /// Sign-in/sign-up attempts per client IP and path per window; 0 disables.
+    /// Sign-in/sign-up attempts per client and route per window; 0 disables.
     pub auth_rate_limit_max: u32,
     pub auth_rate_limit_window_secs: u64,
     /// Consecutive failed sign-ins per email before it is locked; 0 disables.

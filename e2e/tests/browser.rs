@@ -491,6 +491,27 @@ async fn a_forbidden_change_shows_the_permission_toast_and_rolls_back() {
     assert_eq!(checked.as_deref(), Some("false"));
 }
 
+#[rocket::async_test]
+async fn the_task_quota_is_shown_next_to_the_form_and_nothing_typed_is_lost() {
+    let server = Server::start_with(&[("tasks_max_per_user", "1")]).await;
+    let driver = Driver::start().await;
+    let base = server.base_url.clone();
+
+    let (message, kept) = in_browser(&driver, async |browser: &Client| {
+        sign_up(browser, &base, "quota@example.com").await?;
+        add_task(browser, "The only one").await?;
+        browser.wait().at_most(WAIT).for_element(Locator::Css("#task-1")).await.map_err(err)?;
+        add_task(browser, "One too many").await?;
+        let message = until_text(browser, "#add-error", |t| !t.is_empty()).await?;
+        let kept = browser.find(Locator::Css("#new-task")).await.map_err(err)?.prop("value").await.map_err(err)?;
+        Ok((message, kept))
+    })
+    .await;
+
+    assert!(message.contains("limit of 1 tasks"), "{message}");
+    assert_eq!(kept.as_deref(), Some("One too many"), "what was typed is back in the form");
+}
+
 /// Not a check: saves screenshots of the main screens (desktop and phone
 /// width) to target/screenshots for people to look at.
 /// `cargo xtask test` skips it; run it with the same environment plus
