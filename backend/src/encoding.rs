@@ -135,11 +135,16 @@ impl Encoded {
         Self { identity: identity.into(), effort, br: OnceLock::new(), gzip: OnceLock::new() }
     }
 
-    /// Makes both variants now (for files, at load time).
-    pub(crate) fn eager(identity: impl Into<Arc<[u8]>>, effort: Effort) -> Self {
+    /// With variants made earlier (`backend precompress`); each is still
+    /// kept only if it pays, like one made here.
+    pub(crate) fn with_variants(identity: Vec<u8>, effort: Effort, br: Option<Vec<u8>>, gzip: Option<Vec<u8>>) -> Self {
         let body = Self::new(identity, effort);
-        body.variant(Encoding::Br);
-        body.variant(Encoding::Gzip);
+        for (slot, variant) in [(&body.br, br), (&body.gzip, gzip)] {
+            if let Some(bytes) = variant {
+                let pays = body.identity.len() >= MIN_COMPRESS_BYTES && bytes.len() <= body.identity.len() / 2;
+                let _ = slot.set(pays.then(|| Arc::from(bytes)));
+            }
+        }
         body
     }
 
@@ -147,7 +152,8 @@ impl Encoded {
         &self.identity
     }
 
-    fn variant(&self, encoding: Encoding) -> Option<Arc<[u8]>> {
+    /// The variant for `encoding`, made now if need be (`None`: it does not pay).
+    pub(crate) fn variant(&self, encoding: Encoding) -> Option<Arc<[u8]>> {
         let (slot, compress): (_, Compressor) = match encoding {
             Encoding::Br => (&self.br, brotli),
             Encoding::Gzip => (&self.gzip, gzip),
@@ -315,7 +321,9 @@ mod tests {
                 (x >> 32) as u8
             })
             .collect();
-        let noise = Encoded::eager(noise, Effort::Static);
+        let noise = Encoded::new(noise, Effort::Static);
+        noise.variant(Encoding::Br);
+        noise.variant(Encoding::Gzip);
         assert_eq!(noise.pick(Encoding::Gzip).0, Encoding::Identity);
         assert_eq!(noise.variant_bytes(), 0);
     }

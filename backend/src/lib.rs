@@ -48,10 +48,14 @@ pub fn rocket() -> Result<Rocket<Build>, ConfigError> {
 /// and database; `None` when `args` name none (then the server starts).
 pub async fn operator_command(args: &[String]) -> Option<Result<String, String>> {
     let (command, rest) = args.split_first()?;
-    if command != "keys" {
-        return Some(Err(format!("unknown command `{command}`; {}", auth::KEYS_USAGE)));
-    }
-    Some(keys(rest).await)
+    Some(match (command.as_str(), rest) {
+        ("keys", rest) => keys(rest).await,
+        ("precompress", []) => {
+            web::precompress(std::path::Path::new(&std::env::var("DIST_DIR").unwrap_or("dist".into())))
+        }
+        ("precompress", [dir]) => web::precompress(std::path::Path::new(dir)),
+        _ => Err(format!("unknown command `{}`; {}, or backend precompress [DIR]", args.join(" "), auth::KEYS_USAGE)),
+    })
 }
 
 async fn keys(args: &[String]) -> Result<String, String> {

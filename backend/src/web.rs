@@ -42,16 +42,42 @@ const PRECOMPRESSED: [&str; 9] = ["png", "jpg", "jpeg", "gif", "webp", "avif", "
 
 const INDEX: &str = "index.html";
 
+/// The variants `backend precompress` writes next to a file.
+const VARIANTS: [(Encoding, &str); 2] = [(Encoding::Br, "br"), (Encoding::Gzip, "gz")];
+
+/// `path` with `.br` / `.gz` appended.
+fn variant_path(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".");
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// A variant file next to `path` written after `path` was (else stale).
+fn fresh_variant(path: &Path, modified: SystemTime, suffix: &str) -> Option<Vec<u8>> {
+    let variant = variant_path(path, suffix);
+    let written = std::fs::metadata(&variant).and_then(|m| m.modified()).ok()?;
+    (written >= modified).then(|| std::fs::read(&variant).ok()).flatten()
+}
+
 impl StaticFile {
-    fn load(path: &Path, bytes: Vec<u8>) -> Self {
+    /// With the brotli and gzip variants made at build time, if any
+    /// (missing ones are made here, now).
+    fn load(path: &Path, bytes: Vec<u8>, br: Option<Vec<u8>>, gz: Option<Vec<u8>>) -> Self {
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
         let content_type = ContentType::from_extension(&ext).unwrap_or(ContentType::Binary);
         let policy = (path == Path::new(INDEX)).then(|| security::spa_policy(&String::from_utf8_lossy(&bytes)));
         let digest = sha2::Sha256::digest(&bytes);
         let etag = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
         let compressible = !PRECOMPRESSED.contains(&ext.as_str());
-        let body =
-            if compressible { Encoded::eager(bytes, Effort::Static) } else { Encoded::new(bytes, Effort::Static) };
+        let body = if compressible {
+            let body = Encoded::with_variants(bytes, Effort::Static, br, gz);
+            body.variant(Encoding::Br);
+            body.variant(Encoding::Gzip);
+            body
+        } else {
+            Encoded::new(bytes, Effort::Static)
+        };
         Self { content_type, body, etag, policy, compressible }
     }
 }
@@ -69,7 +95,11 @@ impl Web {
         }
         let bytes = rocket::tokio::fs::read(&path).await.ok()?;
         let name = rel.to_owned();
-        let file = Arc::new(rocket::tokio::task::spawn_blocking(move || StaticFile::load(&name, bytes)).await.ok()?);
+        let load = move || {
+            let [br, gz] = VARIANTS.map(|(_, suffix)| fresh_variant(&path, modified, suffix));
+            StaticFile::load(&name, bytes, br, gz)
+        };
+        let file = Arc::new(rocket::tokio::task::spawn_blocking(load).await.ok()?);
         let mut files = self.files.lock().unwrap_or_else(PoisonError::into_inner);
         if rel == Path::new(INDEX) {
             // A new build names new bundles: the old ones need no memory.
@@ -83,7 +113,8 @@ impl Web {
     async fn preload(&self) -> (usize, usize, usize) {
         let mut totals = (0, 0, 0);
         let Ok(entries) = std::fs::read_dir(&self.dist) else { return totals };
-        let mut names: Vec<PathBuf> = entries.flatten().map(|e| PathBuf::from(e.file_name())).collect();
+        let mut names: Vec<PathBuf> =
+            entries.flatten().map(|e| PathBuf::from(e.file_name())).filter(|n| !is_variant(n)).collect();
         // index.html first: loading it starts the map over.
         names.sort_by_key(|n| n != Path::new(INDEX));
         for name in names {
@@ -95,6 +126,52 @@ impl Web {
         }
         totals
     }
+}
+
+/// A `.br` / `.gz` file: the variant of another file, loaded with it.
+fn is_variant(name: &Path) -> bool {
+    name.extension().is_some_and(|e| VARIANTS.iter().any(|(_, suffix)| e == *suffix))
+}
+
+/// `backend precompress [DIR]`: writes `X.br` and `X.gz` next to every
+/// compressible file `X` of the built SPA (brotli 11, gzip 9, each only if it
+/// pays), so the server loads them instead of compressing at start-up.
+pub(crate) fn precompress(dir: &Path) -> Result<String, String> {
+    let started = Instant::now();
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let (mut files, mut raw, mut br_total) = (0, 0, 0);
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = PathBuf::from(entry.file_name());
+        let ext = name.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+        if !path.is_file() || is_variant(&name) || PRECOMPRESSED.contains(&ext.as_str()) {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        raw += bytes.len();
+        let body = Encoded::new(bytes, Effort::Static);
+        for (encoding, suffix) in VARIANTS {
+            let target = variant_path(&path, suffix);
+            match body.variant(encoding) {
+                Some(variant) => {
+                    if encoding == Encoding::Br {
+                        br_total += variant.len();
+                    }
+                    std::fs::write(&target, &variant).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+                }
+                // Too small to pay: no variant, and none left from an older build.
+                None => {
+                    let _ = std::fs::remove_file(&target);
+                }
+            }
+        }
+        files += 1;
+    }
+    Ok(format!(
+        "precompressed {files} files in {}: {raw} bytes, {br_total} as brotli, in {} ms",
+        dir.display(),
+        started.elapsed().as_millis()
+    ))
 }
 
 /// A file from `dist/`, with a cache policy fitting its kind.

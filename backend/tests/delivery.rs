@@ -170,3 +170,49 @@ async fn large_task_lists_come_compressed_small_ones_and_auth_answers_do_not() {
     assert_eq!(res.status(), Status::Ok);
     assert_eq!(res.headers().get_one("Content-Encoding"), None);
 }
+
+/// `backend precompress DIR` (the real binary) on a built SPA.
+fn precompress(dir: &std::path::Path) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_backend"))
+        .args(["precompress", dir.to_str().unwrap()])
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[rocket::async_test]
+async fn variants_made_at_build_time_are_served_and_stale_ones_ignored() {
+    let dist = common::TempDir::new("precompress");
+    std::fs::write(dist.path().join("index.html"), format!("<!doctype html>{INDEX_MARKER}")).unwrap();
+    std::fs::write(dist.path().join("app-5678.js"), script()).unwrap();
+    std::fs::write(dist.path().join("tiny-1.css"), "a{}").unwrap();
+    let report = precompress(dist.path());
+    assert!(report.starts_with("precompressed 3 files"), "{report}");
+    let (br, gz) = (dist.path().join("app-5678.js.br"), dist.path().join("app-5678.js.gz"));
+    assert_eq!(decode(Some("br"), &std::fs::read(&br).unwrap()), script().as_bytes());
+    assert_eq!(decode(Some("gzip"), &std::fs::read(&gz).unwrap()), script().as_bytes());
+    assert!(!dist.path().join("tiny-1.css.br").exists(), "too small to pay: no variant");
+
+    // The server sends the build's variant as it is: to show it is the
+    // file's, not one it made, the file now holds the brotli of other text.
+    let other: String = script().replace("line", "LINE");
+    let mut other_br = Vec::new();
+    brotli::BrotliCompress(&mut other.as_bytes(), &mut other_br, &Default::default()).unwrap();
+    std::fs::write(&br, &other_br).unwrap();
+    let app = common::app().set("dist_dir", dist.path().to_str().unwrap()).spawn().await;
+    let res = app.client.get("/app-5678.js").header(Header::new("Accept-Encoding", "br")).dispatch().await;
+    let (_, coding, body) = fetch(res).await;
+    assert_eq!(coding.as_deref(), Some("br"));
+    assert_eq!(decode(Some("br"), &body), other.as_bytes(), "the precompressed file was used");
+
+    // A variant older than its file (the SPA rebuilt, not precompressed) is ignored.
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options().write(true).open(&br).unwrap().set_modified(old).unwrap();
+    let app = common::app().set("dist_dir", dist.path().to_str().unwrap()).spawn().await;
+    let res = app.client.get("/app-5678.js").header(Header::new("Accept-Encoding", "br")).dispatch().await;
+    let (_, coding, body) = fetch(res).await;
+    assert_eq!(coding.as_deref(), Some("br"));
+    assert_eq!(decode(Some("br"), &body), script().as_bytes(), "compressed afresh from the file");
+}

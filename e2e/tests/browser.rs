@@ -51,7 +51,11 @@ impl Server {
             .merge(Serialized::global("better_auth_url", format!("http://127.0.0.1:{port}")))
             .merge(Serialized::global("better_auth_secret", "e2e-secret-0123456789abcdefghijklmnop"))
             .merge(Serialized::global("auth_rate_limit_max", 0));
-        let figment = extra.iter().fold(figment, |f, (k, v)| f.merge(Serialized::global(k, v)));
+        // Numbers as numbers, as the environment would give them.
+        let figment = extra.iter().fold(figment, |f, (k, v)| match v.parse::<i64>() {
+            Ok(n) => f.merge(Serialized::global(k, n)),
+            Err(_) => f.merge(Serialized::global(k, v)),
+        });
         let (ready_tx, ready_rx) = oneshot::channel();
         let ready_tx = std::sync::Mutex::new(Some(ready_tx));
         let rocket = backend::rocket_from(figment)

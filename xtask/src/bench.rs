@@ -290,7 +290,10 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
         Some(path) => path.clone(),
         None => {
             step("build the backend (release)", || run_status(cargo().args(["build", "--release", "-p", "backend"])))?;
-            root.join("target/release/backend")
+            let binary = root.join("target/release/backend");
+            // (An older `--server` may not know the command: it compresses at start-up.)
+            tools.precompress_spa(&binary)?;
+            binary
         }
     };
 

@@ -99,6 +99,7 @@ fn run(root: &Path) -> Result<(), String> {
     let tools = setup(root, false)?;
     tools.build_spa()?;
     step("build the backend (release)", || run_status(cargo().args(["build", "--release", "-p", "backend"])))?;
+    tools.precompress_spa(&root.join("target/release/backend"))?;
     let mut app = Command::new(root.join("target/release/backend"));
     if env::var_os("BETTER_AUTH_SECRET").is_none() && env::var_os("BETTER_AUTH_SECRET_FILE").is_none() {
         // The release binary refuses to start without a secret; for a local
@@ -223,6 +224,8 @@ fn test(root: &Path) -> ExitCode {
     });
     suite("end-to-end: Chromium against Rocket serving dist/", &mut || match &browser {
         Ok(b) => to_outcome(tools.build_spa().and_then(|()| {
+            step("build the backend", || run_status(cargo().args(["build", "-p", "backend"])))?;
+            tools.precompress_spa(&root.join("target/debug/backend"))?;
             run_status(
                 cargo()
                     .args(["test", "-p", "e2e"])

@@ -38,6 +38,15 @@ impl Tools {
         })
     }
 
+    /// `backend precompress dist/`: brotli 11 and gzip 9 variants of the
+    /// SPA written next to its files once, so the server need not make them
+    /// at every start (4.4 s of brotli).
+    pub fn precompress_spa(&self, backend: &Path) -> Result<(), String> {
+        step("precompress the SPA (backend precompress dist/)", || {
+            run_status(Command::new(backend).arg("precompress").arg(self.root.join("dist")))
+        })
+    }
+
     pub fn new(root: &Path) -> Self {
         let mut dirs = vec![root.join(".tools/binaryen/node_modules/.bin"), cargo_bin_dir()];
         dirs.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
