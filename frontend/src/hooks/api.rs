@@ -68,7 +68,7 @@ impl ApiHandle {
                 self.auth.forget();
                 self.toasts.error(SESSION_EXPIRED);
                 if let Some(nav) = &self.navigator {
-                    let _ = nav.push_with_query(&Route::Login, &LoginQuery::back_to(self.here.as_str()));
+                    let _ = nav.push_with_query(&Route::Login, LoginQuery::back_to(self.here.as_str()));
                 }
             }
             Ux::Forbidden => self.toasts.error(FORBIDDEN),

@@ -16,7 +16,7 @@ pub(crate) fn Login() -> Html {
     use_title("Sign in");
     let auth = use_auth();
     let navigator = use_navigator();
-    let redirect = use_location().and_then(|l| l.query::<LoginQuery>().ok()).and_then(|q| q.redirect);
+    let redirect = use_location().and_then(|l| LoginQuery::redirect(l.query_str()));
     let target = safe_redirect(redirect.as_deref());
     let email = use_state(String::new);
     let password = use_state(String::new);

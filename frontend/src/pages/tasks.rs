@@ -27,7 +27,7 @@ pub(crate) fn Tasks() -> Html {
     use_effect_with(signed_out, move |signed_out| {
         if *signed_out {
             if let Some(nav) = navigator {
-                let _ = nav.replace_with_query(&Route::Login, &LoginQuery::back_to(Route::Tasks.to_path()));
+                let _ = nav.replace_with_query(&Route::Login, LoginQuery::back_to(Route::Tasks.to_path()));
             }
         }
     });
