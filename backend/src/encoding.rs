@@ -141,11 +141,16 @@ impl Encoded {
         let body = Self::new(identity, effort);
         for (slot, variant) in [(&body.br, br), (&body.gzip, gzip)] {
             if let Some(bytes) = variant {
-                let pays = body.identity.len() >= MIN_COMPRESS_BYTES && bytes.len() <= body.identity.len() / 2;
-                let _ = slot.set(pays.then(|| Arc::from(bytes)));
+                let _ = slot.set(body.pays(&bytes).then(|| Arc::from(bytes)));
             }
         }
         body
+    }
+
+    /// Whether `variant` is worth keeping: the body is big enough to
+    /// compress and the variant at most half its size.
+    fn pays(&self, variant: &[u8]) -> bool {
+        self.identity.len() >= MIN_COMPRESS_BYTES && variant.len() <= self.identity.len() / 2
     }
 
     pub(crate) fn identity(&self) -> &Arc<[u8]> {
@@ -163,7 +168,7 @@ impl Encoded {
             if self.identity.len() < MIN_COMPRESS_BYTES {
                 return None;
             }
-            compress(&self.identity, self.effort).filter(|c| c.len() <= self.identity.len() / 2).map(Arc::from)
+            compress(&self.identity, self.effort).filter(|c| self.pays(c)).map(Arc::from)
         })
         .clone()
     }

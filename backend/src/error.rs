@@ -43,6 +43,14 @@ impl ApiError {
         Self::new(Status::UnprocessableEntity, codes::VALIDATION_ERROR, message)
     }
 
+    /// 429 `TOO_MANY_REQUESTS` with `Retry-After` (and Better Auth's
+    /// `X-Retry-After`) in whole seconds.
+    pub fn too_many_requests(message: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self::new(Status::TooManyRequests, codes::TOO_MANY_REQUESTS, message)
+            .with_header("Retry-After", retry_after_secs.to_string())
+            .with_header("X-Retry-After", retry_after_secs.to_string())
+    }
+
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(Status::ServiceUnavailable, codes::SERVICE_UNAVAILABLE, message)
     }

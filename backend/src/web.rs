@@ -42,6 +42,13 @@ const PRECOMPRESSED: [&str; 9] = ["png", "jpg", "jpeg", "gif", "webp", "avif", "
 
 const INDEX: &str = "index.html";
 
+/// Whether a file of this name is worth compressing (not an image, a font
+/// or a compressed file already).
+fn compressible(name: &Path) -> bool {
+    let ext = name.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+    !PRECOMPRESSED.contains(&ext.as_str())
+}
+
 /// The variants `backend precompress` writes next to a file.
 const VARIANTS: [(Encoding, &str); 2] = [(Encoding::Br, "br"), (Encoding::Gzip, "gz")];
 
@@ -69,7 +76,7 @@ impl StaticFile {
         let policy = (path == Path::new(INDEX)).then(|| security::spa_policy(&String::from_utf8_lossy(&bytes)));
         let digest = sha2::Sha256::digest(&bytes);
         let etag = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-        let compressible = !PRECOMPRESSED.contains(&ext.as_str());
+        let compressible = compressible(path);
         let body = if compressible {
             let body = Encoded::with_variants(bytes, Effort::Static, br, gz);
             body.variant(Encoding::Br);
@@ -143,8 +150,7 @@ pub(crate) fn precompress(dir: &Path) -> Result<String, String> {
     for entry in entries.flatten() {
         let path = entry.path();
         let name = PathBuf::from(entry.file_name());
-        let ext = name.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
-        if !path.is_file() || is_variant(&name) || PRECOMPRESSED.contains(&ext.as_str()) {
+        if !path.is_file() || !compressible(&name) {
             continue;
         }
         let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;

@@ -7,7 +7,6 @@ use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome};
 use rocket::Request;
 use shared::auth::codes as auth_codes;
-use shared::error::codes;
 
 use super::state::AuthState;
 use crate::config::origin_of;
@@ -112,16 +111,9 @@ impl<'r> FromRequest<'r> for RateLimited {
         let route = req.route().map(|r| format!("{} {}", r.method, r.uri));
         match limiter.check(client_ip(req, &auth.trusted_proxies), route.as_deref().unwrap_or_default()) {
             Ok(()) => Outcome::Success(RateLimited),
-            Err(wait) => guard_error(
-                req,
-                ApiError::new(
-                    Status::TooManyRequests,
-                    codes::TOO_MANY_REQUESTS,
-                    "Too many requests. Please try again later.",
-                )
-                .with_header("Retry-After", wait.to_string())
-                .with_header("X-Retry-After", wait.to_string()),
-            ),
+            Err(wait) => {
+                guard_error(req, ApiError::too_many_requests("Too many requests. Please try again later.", wait))
+            }
         }
     }
 }

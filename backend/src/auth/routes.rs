@@ -214,14 +214,9 @@ async fn sign_in(
         _ => Some(auth.account_locks.lock(&email).await),
     };
     if let Attempt::Locked { retry_after_ms } = throttle::check(db, auth.throttle, &email, now_millis()).await? {
-        let wait = (retry_after_ms + 999) / 1000;
-        return Err(ApiError::new(
-            Status::TooManyRequests,
-            codes::TOO_MANY_REQUESTS,
-            "Too many failed sign-ins for this account. Please try again later.",
-        )
-        .with_header("Retry-After", wait.to_string())
-        .with_header("X-Retry-After", wait.to_string()));
+        let wait = retry_after_ms.unsigned_abs().div_ceil(1000);
+        let message = "Too many failed sign-ins for this account. Please try again later.";
+        return Err(ApiError::too_many_requests(message, wait));
     }
     let found = store::user_with_password(db, &email).await?;
     let (user, hash) = match found {
