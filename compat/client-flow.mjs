@@ -1,6 +1,8 @@
 // Drives the official Better Auth JS client (better-auth/client + jwtClient)
 // against our server: sign-up -> sign-in -> get-session -> token -> JWKS
-// verification -> sign-out -> get-session (null).
+// verification -> account management (updateUser, listSessions,
+// revokeSession, revokeOtherSessions, changePassword) -> sign-out ->
+// get-session (null) -> revokeSessions -> deleteUser.
 //
 // Usage: AUTH_BASE_URL=http://localhost:18080 node client-flow.mjs
 //
@@ -171,6 +173,74 @@ let token;
 	ok(`jwks has ${jwks.keys.length} key(s); verified iss/aud=${ORIGIN}: ${verified.join("; ")}`);
 }
 
+/** Signs in as another device (its own cookie, outside the client's jar). */
+async function otherDevice(pw = password) {
+	const res = await fetch(`${ORIGIN}/api/auth/sign-in/email`, {
+		method: "POST",
+		headers: { "content-type": "application/json", origin: ORIGIN, "user-agent": "compat-other-device" },
+		body: JSON.stringify({ email, password: pw }),
+	});
+	if (!res.ok) fail(`other device sign-in answered ${res.status}`, await res.text());
+	return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+}
+/** Whether a device's cookie is still a session. */
+async function deviceSignedIn(cookie) {
+	const res = await fetch(`${ORIGIN}/api/auth/get-session`, { headers: { cookie } });
+	return (await res.json()) !== null;
+}
+
+// 5a. updateUser
+{
+	const data = expectData(await client.updateUser({ name: "Compat Renamed" }), "updateUser");
+	if (data?.status !== true) fail("updateUser: expected { status: true }", data);
+	const session = expectData(await client.getSession(), "getSession after updateUser");
+	if (session?.user?.name !== "Compat Renamed") fail("updateUser: the new name is not in getSession", session);
+	ok("updateUser renamed the user; getSession shows it");
+}
+
+// 5b. listSessions + revokeSession
+{
+	const phone = await otherDevice();
+	const sessions = expectData(await client.listSessions(), "listSessions");
+	if (!Array.isArray(sessions) || sessions.length !== 2) fail("listSessions: expected this device and the phone", sessions);
+	const phoneSession = sessions.find((s) => s.userAgent === "compat-other-device");
+	if (!phoneSession) fail("listSessions: the other device's session is missing", sessions);
+	if (!(phoneSession.expiresAt instanceof Date)) fail("listSessions: expiresAt was not parsed as a date", phoneSession);
+	const data = expectData(await client.revokeSession({ token: phoneSession.token }), "revokeSession");
+	if (data?.status !== true) fail("revokeSession: expected { status: true }", data);
+	if (await deviceSignedIn(phone)) fail("revokeSession: the other device is still signed in");
+	if (!expectData(await client.getSession(), "getSession after revokeSession")) fail("revokeSession signed this device out");
+	ok(`listSessions listed ${sessions.length} sessions; revokeSession signed the other device out`);
+}
+
+// 5c. revokeOtherSessions
+{
+	const phone = await otherDevice();
+	const data = expectData(await client.revokeOtherSessions(), "revokeOtherSessions");
+	if (data?.status !== true) fail("revokeOtherSessions: expected { status: true }", data);
+	if (await deviceSignedIn(phone)) fail("revokeOtherSessions: the other device is still signed in");
+	if (!expectData(await client.getSession(), "getSession after revokeOtherSessions")) fail("revokeOtherSessions signed this device out");
+	ok("revokeOtherSessions kept this device and signed the other out");
+}
+
+// 5d. changePassword with revokeOtherSessions
+const newPassword = "compat-Changed-456!";
+{
+	const phone = await otherDevice();
+	const before = jar.get("better-auth.session_token");
+	const wrong = await client.changePassword({ currentPassword: "not-the-password", newPassword });
+	if (wrong.error?.code !== "INVALID_PASSWORD") fail("changePassword with a wrong current password: expected INVALID_PASSWORD", wrong.error);
+	const data = expectData(
+		await client.changePassword({ currentPassword: password, newPassword, revokeOtherSessions: true }),
+		"changePassword",
+	);
+	if (typeof data?.token !== "string" || data.user?.email !== email) fail("changePassword: expected { token, user }", data);
+	if (jar.get("better-auth.session_token") === before) fail("changePassword: no new session cookie");
+	if (await deviceSignedIn(phone)) fail("changePassword: the other device is still signed in");
+	if (!expectData(await client.getSession(), "getSession after changePassword")) fail("changePassword: the new cookie is no session");
+	ok("changePassword refused a wrong current password, then changed it and replaced every session");
+}
+
 // 6. sign out
 const oldSessionCookie = jar.get("better-auth.session_token");
 {
@@ -194,6 +264,29 @@ const oldSessionCookie = jar.get("better-auth.session_token");
 	if (data !== null) fail("getSession with the signed-out session cookie: expected null", data);
 	jar.delete("better-auth.session_token");
 	ok("getSession with the signed-out session cookie returned null");
+}
+
+// 9. revokeSessions signs every device out
+{
+	expectData(await client.signIn.email({ email, password: newPassword }), "signIn.email with the new password");
+	const phone = await otherDevice(newPassword);
+	const data = expectData(await client.revokeSessions(), "revokeSessions");
+	if (data?.status !== true) fail("revokeSessions: expected { status: true }", data);
+	if (jar.has("better-auth.session_token")) fail("revokeSessions: this device's cookie was not cleared");
+	if (await deviceSignedIn(phone)) fail("revokeSessions: the other device is still signed in");
+	ok("revokeSessions signed both devices out");
+}
+
+// 10. deleteUser
+{
+	expectData(await client.signIn.email({ email, password: newPassword }), "signIn.email before deleteUser");
+	const wrong = await client.deleteUser({ password: "not-the-password" });
+	if (wrong.error?.code !== "INVALID_PASSWORD") fail("deleteUser with a wrong password: expected INVALID_PASSWORD", wrong.error);
+	const data = expectData(await client.deleteUser({ password: newPassword }), "deleteUser");
+	if (data?.success !== true) fail("deleteUser: expected { success: true }", data);
+	const again = await client.signIn.email({ email, password: newPassword });
+	if (again.error?.status !== 401) fail("signIn after deleteUser: expected 401", again.error ?? again.data);
+	ok("deleteUser refused a wrong password, then deleted the user; sign-in is refused");
 }
 
 console.log("PASS: full Better Auth client flow succeeded");

@@ -35,6 +35,12 @@ pub const ENV_VARS: &[&str] = &[
     "JWT_LEEWAY",
     "SESSION_MAX_LIFETIME",
     "TASKS_MAX_PER_USER",
+    "SMTP_URL",
+    "EMAIL_FROM",
+    "MAIL_TRANSPORT",
+    "REQUIRE_EMAIL_VERIFICATION",
+    "RESET_PASSWORD_TOKEN_EXPIRES_IN",
+    "EMAIL_VERIFICATION_EXPIRES_IN",
 ];
 
 /// Rocket's figment (Rocket.toml + `ROCKET_*`) with the app's plain variables
@@ -115,6 +121,26 @@ pub struct Settings {
     pub session_max_lifetime_secs: i64,
     /// Tasks one user may hold (`TASKS_MAX_PER_USER`).
     pub tasks_max_per_user: u32,
+    /// How reset and verification mail is sent, if at all.
+    pub mail: MailSetting,
+    /// `EMAIL_FROM`: the sender of that mail.
+    pub email_from: String,
+    /// `REQUIRE_EMAIL_VERIFICATION`: unverified users cannot sign in.
+    pub require_email_verification: bool,
+    /// Lifetimes of reset and verification links, seconds.
+    pub reset_token_secs: i64,
+    pub verification_token_secs: i64,
+}
+
+/// `MAIL_TRANSPORT` and `SMTP_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailSetting {
+    /// No transport: password reset and email verification are off.
+    None,
+    /// Mails (with their links) go to the log: local runs.
+    Log,
+    /// `smtp://user:pass@host:port` or `smtps://…`.
+    Smtp(String),
 }
 
 /// Where debug builds keep a generated secret when none is configured.
@@ -149,6 +175,12 @@ struct Raw {
     jwt_leeway: Option<u64>,
     session_max_lifetime: Option<i64>,
     tasks_max_per_user: Option<u32>,
+    smtp_url: Option<String>,
+    email_from: Option<String>,
+    mail_transport: Option<String>,
+    require_email_verification: Option<bool>,
+    reset_password_token_expires_in: Option<i64>,
+    email_verification_expires_in: Option<i64>,
 }
 
 /// A list given either as a TOML array or as a comma-separated string (env).
@@ -238,7 +270,21 @@ impl Settings {
             Some(n) if n > 0 => Ok(n),
             Some(n) => Err(ConfigError(format!("{name} must be a positive number of seconds (got {n})"))),
         };
+        let mail = mail_setting(non_empty(raw.mail_transport), non_empty(raw.smtp_url), debug)?;
+        let email_from = non_empty(raw.email_from).unwrap_or_else(|| {
+            let host = url::Url::parse(&base_url).ok().and_then(|u| u.host_str().map(str::to_owned));
+            format!("Todo <no-reply@{}>", host.unwrap_or_else(|| "localhost".into()))
+        });
         Ok(Settings {
+            mail,
+            email_from,
+            require_email_verification: raw.require_email_verification.unwrap_or(false),
+            reset_token_secs: positive(raw.reset_password_token_expires_in, 3600, "RESET_PASSWORD_TOKEN_EXPIRES_IN")?,
+            verification_token_secs: positive(
+                raw.email_verification_expires_in,
+                3600,
+                "EMAIL_VERIFICATION_EXPIRES_IN",
+            )?,
             auth_secret,
             secret_file,
             previous_secrets,
@@ -269,6 +315,28 @@ impl Settings {
             base_origin,
             jwks_url,
         })
+    }
+}
+
+/// `MAIL_TRANSPORT` (`smtp`, `log` or `none`) with `SMTP_URL`. Unset: SMTP
+/// when `SMTP_URL` is set, else the log in debug builds, else none.
+fn mail_setting(transport: Option<String>, smtp_url: Option<String>, debug: bool) -> Result<MailSetting, ConfigError> {
+    let smtp = |url: Option<String>| match url {
+        Some(url) if url.starts_with("smtp://") || url.starts_with("smtps://") => Ok(MailSetting::Smtp(url)),
+        Some(url) => Err(ConfigError(format!(
+            "SMTP_URL must look like smtp://user:pass@host:587 or smtps://host:465 (got `{}`)",
+            redact_url(&url)
+        ))),
+        None => Err(ConfigError("MAIL_TRANSPORT=smtp needs SMTP_URL".into())),
+    };
+    match transport.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        Some("smtp") => smtp(smtp_url),
+        Some("log") => Ok(MailSetting::Log),
+        Some("none") => Ok(MailSetting::None),
+        Some(other) => Err(ConfigError(format!("MAIL_TRANSPORT must be smtp, log or none (got `{other}`)"))),
+        None if smtp_url.is_some() => smtp(smtp_url),
+        None if debug => Ok(MailSetting::Log),
+        None => Ok(MailSetting::None),
     }
 }
 
@@ -378,6 +446,22 @@ mod tests {
         let configured =
             Settings::parse(&figment.merge(Serialized::global("cors_origins", "https://a.example")), false);
         assert_eq!(configured.unwrap().cors_origins, ["https://a.example"]);
+    }
+
+    #[test]
+    fn mail_goes_to_smtp_when_configured_and_to_the_log_only_in_debug_builds() {
+        let url = Some("smtp://u:p@127.0.0.1:2525".to_owned());
+        assert_eq!(mail_setting(None, url.clone(), false).unwrap(), MailSetting::Smtp(url.clone().unwrap()));
+        assert_eq!(mail_setting(None, None, true).unwrap(), MailSetting::Log);
+        assert_eq!(mail_setting(None, None, false).unwrap(), MailSetting::None);
+        assert_eq!(mail_setting(Some("LOG".into()), url.clone(), false).unwrap(), MailSetting::Log);
+        assert_eq!(mail_setting(Some("none".into()), url, true).unwrap(), MailSetting::None);
+        assert!(mail_setting(Some("smtp".into()), None, true).unwrap_err().0.contains("SMTP_URL"));
+        assert!(mail_setting(None, Some("http://mail.example".into()), true).unwrap_err().0.contains("SMTP_URL"));
+        assert!(mail_setting(Some("pigeon".into()), None, true).is_err());
+        let s = settings(&[("better_auth_url", "https://todo.example.com")]).unwrap();
+        assert_eq!(s.email_from, "Todo <no-reply@todo.example.com>");
+        assert_eq!((s.reset_token_secs, s.verification_token_secs, s.require_email_verification), (3600, 3600, false));
     }
 
     #[test]

@@ -40,6 +40,17 @@ fn started<'r>(req: &'r Request<'_>) -> &'r Started {
     })
 }
 
+/// The path as logged: auth routes with a secret in the path (the reset
+/// link's token) are logged by their template, never with the secret.
+fn loggable_path(req: &Request<'_>) -> String {
+    match req.route() {
+        Some(route) if route.uri.base() == "/api/auth" && route.uri.path().contains('<') => {
+            route.uri.path().to_string()
+        }
+        _ => req.uri().path().to_string(),
+    }
+}
+
 #[rocket::async_trait]
 impl Fairing for RequestLog {
     fn info(&self) -> Info {
@@ -57,7 +68,7 @@ impl Fairing for RequestLog {
         tracing::info!(
             "{} {} {} {}.{:03}ms id={}",
             req.method(),
-            req.uri().path(),
+            loggable_path(req),
             res.status().code,
             micros / 1000,
             micros % 1000,

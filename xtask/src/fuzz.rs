@@ -16,22 +16,8 @@ const EXAMPLES: &str = "300";
 const SEED: &str = "1";
 
 fn ensure_schemathesis(root: &Path, tools: &Tools) -> Result<std::path::PathBuf, String> {
-    let venv = root.join(".tools/venv");
-    let schemathesis = venv.join("bin/schemathesis");
-    let pip = venv.join("bin/pip");
-    if !pip.exists() {
-        run_status(tools.command("python3").args(["-m", "venv"]).arg(&venv)).map_err(|e| {
-            format!("{e}\n  the fuzz suite needs Python 3 with venv (Debian: apt-get install python3-venv)")
-        })?;
-    }
-    // Quick when everything is already installed at the pinned versions.
-    run_status(
-        tools
-            .command(&pip)
-            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-            .arg(root.join("fuzz/requirements.txt")),
-    )?;
-    Ok(schemathesis)
+    let venv = tools.ensure_python_venv(".tools/venv", &root.join("fuzz/requirements.txt"))?;
+    Ok(venv.join("bin/schemathesis"))
 }
 
 pub fn run(root: &Path, tools: &Tools) -> Result<(), String> {

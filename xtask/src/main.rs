@@ -49,7 +49,7 @@ fn main() -> ExitCode {
         }
         Some("fuzz") => setup(&root, false).and_then(|t| fuzz::run(&root, &t)),
         Some("lint") => setup(&root, false).and_then(|t| lint(&root, &t)),
-        Some("setup") => setup(&root, true).map(|_| ()),
+        Some("setup") => setup(&root, true).and_then(|t| ensure_smtp_server(&root, &t)),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -87,12 +87,20 @@ fn setup(root: &Path, with_browser: bool) -> Result<Tools, String> {
     step("wasm-bindgen CLI (version from Cargo.lock)", || tools.ensure_wasm_bindgen())?;
     step("trunk", || tools.ensure_trunk())?;
     step("wasm-opt (npm binaryen, project-local)", || tools.ensure_wasm_opt())?;
+
     // Trunk builds with --offline (Trunk.toml), so crates must be here first.
     step("fetch crates (cargo fetch)", || run_status(cargo().arg("fetch")))?;
     if with_browser {
         step("Chromium + chromedriver", || tools.ensure_browser())?;
     }
     Ok(tools)
+}
+
+/// The SMTP server the test suites send real mail to.
+fn ensure_smtp_server(root: &Path, tools: &Tools) -> Result<(), String> {
+    step("SMTP test server (aiosmtpd from PyPI into .tools/smtp)", || {
+        tools.ensure_python_venv(".tools/smtp", &root.join("backend/tests/smtp/requirements.txt")).map(|_| ())
+    })
 }
 
 fn run(root: &Path) -> Result<(), String> {
@@ -173,6 +181,10 @@ fn test(root: &Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Err(e) = ensure_smtp_server(root, &tools) {
+        eprintln!("\nxtask: {e}");
+        return ExitCode::FAILURE;
+    }
     let browser = step("Chromium + chromedriver", || tools.ensure_browser());
     let postgres = step("PostgreSQL on 127.0.0.1:5432", tools::ensure_postgres);
 

@@ -132,6 +132,21 @@ impl Tools {
     }
 
     /// The HTTP load generator `bench` drives the server with.
+    /// A project-local Python venv (`dir` under the root) holding the pinned
+    /// `requirements`; quick when everything is already installed.
+    pub fn ensure_python_venv(&self, dir: &str, requirements: &Path) -> Result<PathBuf, String> {
+        let venv = self.root.join(dir);
+        let pip = venv.join("bin/pip");
+        if !pip.exists() {
+            run_status(self.command("python3").args(["-m", "venv"]).arg(&venv))
+                .map_err(|e| format!("{e}\n  this needs Python 3 with venv (Debian: apt-get install python3-venv)"))?;
+        }
+        run_status(
+            self.command(&pip).args(["install", "--quiet", "--disable-pip-version-check", "-r"]).arg(requirements),
+        )?;
+        Ok(venv)
+    }
+
     pub fn ensure_oha(&self) -> Result<PathBuf, String> {
         let expected = format!("oha {OHA_VERSION}");
         if self.version_of("oha").as_deref() != Some(expected.as_str()) {

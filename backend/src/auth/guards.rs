@@ -8,6 +8,7 @@ use rocket::request::{FromRequest, Outcome};
 use rocket::Request;
 use shared::auth::codes as auth_codes;
 
+use super::limiter::Limiter;
 use super::state::AuthState;
 use crate::config::origin_of;
 use crate::connection::Peer;
@@ -97,23 +98,38 @@ impl<'r> FromRequest<'r> for TrustedOrigin {
 /// with `Retry-After`.
 pub struct RateLimited;
 
+/// The same for reset and verification requests, over a longer window.
+pub struct MailRateLimited;
+
+/// Checks `pick`'s limiter for this client and the matched route.
+fn limit<'r, T>(req: &'r Request<'_>, pick: fn(&AuthState) -> Option<&Limiter>, ok: T) -> Outcome<T, ApiError> {
+    let auth = match auth_state(req) {
+        Ok(auth) => auth,
+        Err(e) => return guard_error(req, e),
+    };
+    let Some(limiter) = pick(auth) else { return Outcome::Success(ok) };
+    // The matched route's template: every spelling of it is one bucket.
+    let route = req.route().map(|r| format!("{} {}", r.method, r.uri));
+    match limiter.check(client_ip(req, &auth.trusted_proxies), route.as_deref().unwrap_or_default()) {
+        Ok(()) => Outcome::Success(ok),
+        Err(wait) => guard_error(req, ApiError::too_many_requests("Too many requests. Please try again later.", wait)),
+    }
+}
+
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for RateLimited {
     type Error = ApiError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let auth = match auth_state(req) {
-            Ok(auth) => auth,
-            Err(e) => return guard_error(req, e),
-        };
-        let Some(limiter) = &auth.limiter else { return Outcome::Success(RateLimited) };
-        // The matched route's template: every spelling of it is one bucket.
-        let route = req.route().map(|r| format!("{} {}", r.method, r.uri));
-        match limiter.check(client_ip(req, &auth.trusted_proxies), route.as_deref().unwrap_or_default()) {
-            Ok(()) => Outcome::Success(RateLimited),
-            Err(wait) => {
-                guard_error(req, ApiError::too_many_requests("Too many requests. Please try again later.", wait))
-            }
-        }
+        limit(req, |auth| auth.limiter.as_ref(), RateLimited)
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for MailRateLimited {
+    type Error = ApiError;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        limit(req, |auth| auth.mail_limiter.as_ref(), MailRateLimited)
     }
 }

@@ -15,6 +15,7 @@ use super::cookies::{SESSION_TTL_MS, SHORT_SESSION_TTL_MS};
 use super::crypto::{hash_token, random_id, random_token};
 use super::guards::{ClientInfo, RateLimited, TrustedOrigin};
 use super::jwt::{mint, TOKEN_TTL_SECS};
+use super::notify;
 use super::session::{MaybeSession, RequireSession};
 use super::state::AuthState;
 use super::store::{self, SessionRow, UserRow};
@@ -29,7 +30,7 @@ pub fn routes() -> Vec<Route> {
     routes![sign_up, sign_in, get_session, sign_out, token, jwks]
 }
 
-const NAME_MAX_CHARS: usize = 100;
+pub(super) const NAME_MAX_CHARS: usize = 100;
 const EMAIL_MAX_CHARS: usize = 254;
 
 /// Trimmed, lower-cased email if it looks like one.
@@ -52,7 +53,7 @@ fn invalid_email() -> ApiError {
     ApiError::bad_request(auth_codes::INVALID_EMAIL, "Invalid email")
 }
 
-fn check_password_length(password: &str) -> Result<(), ApiError> {
+pub(super) fn check_password_length(password: &str) -> Result<(), ApiError> {
     let n = password.chars().count();
     if n < PASSWORD_MIN_CHARS {
         return Err(ApiError::bad_request(auth_codes::PASSWORD_TOO_SHORT, "Password too short"));
@@ -88,13 +89,13 @@ fn check_callback(auth: &AuthState, callback: Option<&str>) -> Result<(), ApiErr
 
 /// The hashing queue is full, the check waited too long, or its client left:
 /// retryable, never a 500.
-fn hashing_error(e: super::password::HashError) -> ApiError {
+pub(super) fn hashing_error(e: super::password::HashError) -> ApiError {
     tracing::warn!("{e}");
     ApiError::unavailable("The server is busy, please retry in a moment").with_header("Retry-After", "5")
 }
 
 /// Creates a session row, sets the cookie, returns the raw token.
-async fn start_session(
+pub(super) async fn start_session(
     auth: &AuthState,
     db: &Db,
     jar: &CookieJar<'_>,
@@ -123,7 +124,7 @@ async fn start_session(
 
 #[utoipa::path(post, path = "/api/auth/sign-up/email", tag = "auth", request_body = SignUpRequest,
     responses(
-        (status = 200, description = "Signed up and signed in; sets the session cookie", body = SignUpResponse),
+        (status = 200, description = "Signed up and signed in; sets the session cookie. With REQUIRE_EMAIL_VERIFICATION: `token` null, no session, a verification mail queued", body = SignUpResponse),
         (status = 400, description = "PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, INVALID_EMAIL, VALIDATION_ERROR or malformed JSON", body = ErrorBody),
         (status = 403, description = "INVALID_ORIGIN, MISSING_OR_NULL_ORIGIN or INVALID_CALLBACKURL", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
@@ -179,8 +180,17 @@ async fn sign_up(
         Err(e) if is_unique_violation(&e) => return Err(exists()),
         Err(e) => return Err(e.into()),
     }
+    if auth.mailer.is_some() {
+        let callback = req.callback_url.as_deref().unwrap_or("/");
+        if let Err(e) = notify::verify_email(auth, db, Some(&user), callback).await {
+            tracing::warn!("verification mail not queued: {e}");
+        }
+    }
+    if auth.require_email_verification {
+        return Ok(Json(SignUpResponse { token: None, user: user.to_dto() }));
+    }
     let token = start_session(auth, db, jar, &client, &user.id, req.remember_me.unwrap_or(true)).await?;
-    Ok(Json(SignUpResponse { token, user: user.to_dto() }))
+    Ok(Json(SignUpResponse { token: Some(token), user: user.to_dto() }))
 }
 
 #[utoipa::path(post, path = "/api/auth/sign-in/email", tag = "auth", request_body = SignInRequest,
@@ -188,7 +198,7 @@ async fn sign_up(
         (status = 200, description = "Signed in; sets the session cookie", body = SignInResponse),
         (status = 400, description = "INVALID_EMAIL, VALIDATION_ERROR or malformed JSON", body = ErrorBody),
         (status = 401, description = "INVALID_EMAIL_OR_PASSWORD", body = ErrorBody),
-        (status = 403, description = "INVALID_ORIGIN or INVALID_CALLBACKURL", body = ErrorBody),
+        (status = 403, description = "INVALID_ORIGIN, INVALID_CALLBACKURL, or EMAIL_NOT_VERIFIED (REQUIRE_EMAIL_VERIFICATION; a fresh verification mail is queued)", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 429, description = "Rate limited per client, or the account is throttled after AUTH_ACCOUNT_MAX_FAILURES failures (known and unknown emails alike)", body = ErrorBody, headers(("Retry-After" = i64))),
@@ -235,11 +245,20 @@ async fn sign_in(
         ));
     };
     throttle::forgive(db, &email).await?;
+    if auth.require_email_verification && !user.email_verified {
+        if auth.mailer.is_some() {
+            notify::verify_email(auth, db, Some(&user), req.callback_url.as_deref().unwrap_or("/")).await?;
+        }
+        return Err(ApiError::new(Status::Forbidden, auth_codes::EMAIL_NOT_VERIFIED, "Email not verified"));
+    }
     if let Err(e) = store::delete_expired_sessions(db, now_millis()).await {
         tracing::warn!("expired-session cleanup failed: {e}");
     }
     if let Err(e) = throttle::forget_stale(db, now_millis()).await {
         tracing::warn!("sign-in throttle cleanup failed: {e}");
+    }
+    if let Err(e) = store::delete_expired_tokens(db, now_millis()).await {
+        tracing::warn!("expired-token cleanup failed: {e}");
     }
     let token = start_session(auth, db, jar, &client, &user.id, req.remember_me.unwrap_or(true)).await?;
     Ok(Json(SignInResponse { redirect: req.callback_url.is_some(), token, url: req.callback_url, user: user.to_dto() }))

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use super::cookies::CookieSettings;
 use super::keys::KeyStore;
 use super::limiter::Limiter;
+use super::mail::Mailer;
+use super::outbox::Outbox;
 use super::password::Hasher;
 use super::secrets::Secrets;
 use super::throttle::{AccountLocks, ThrottlePolicy};
@@ -20,6 +22,9 @@ pub(crate) fn key_store(settings: &Settings, secrets: Secrets) -> KeyStore {
         std::time::Duration::from_secs(settings.jwks_reload_interval_secs.unsigned_abs()),
     )
 }
+
+/// The window of the reset and verification requests' limit (Better Auth's).
+const MAIL_WINDOW_SECS: u64 = 60;
 
 /// Everything the auth endpoints share; managed by Rocket.
 pub(crate) struct AuthState {
@@ -38,6 +43,16 @@ pub(crate) struct AuthState {
     pub(crate) session_max_lifetime_ms: i64,
     pub(crate) issuer: String,
     pub(crate) audience: String,
+    /// `BETTER_AUTH_URL` without a trailing `/`: mail links start with it.
+    pub(crate) base_url: String,
+    /// The mail transport; `None` turns reset and verification off.
+    pub(crate) mailer: Option<Arc<Mailer>>,
+    pub(crate) outbox: Outbox,
+    /// Reset and verification requests: Better Auth's 3 per 60 s per route.
+    pub(crate) mail_limiter: Option<Limiter>,
+    pub(crate) require_email_verification: bool,
+    pub(crate) reset_token_secs: i64,
+    pub(crate) verification_token_secs: i64,
 }
 
 impl AuthState {
@@ -67,6 +82,13 @@ impl AuthState {
             trusted_origins,
             trusted_proxies: settings.trusted_proxies.clone(),
             session_max_lifetime_ms: settings.session_max_lifetime_secs.saturating_mul(1000),
+            base_url: settings.base_url.trim_end_matches('/').to_owned(),
+            mailer: Mailer::from_settings(settings)?.map(Arc::new),
+            outbox: Outbox::default(),
+            mail_limiter: Limiter::new(settings.auth_rate_limit_max, MAIL_WINDOW_SECS),
+            require_email_verification: settings.require_email_verification,
+            reset_token_secs: settings.reset_token_secs,
+            verification_token_secs: settings.verification_token_secs,
             issuer: settings.jwt_issuer.clone(),
             audience: settings.jwt_audience.clone(),
         })

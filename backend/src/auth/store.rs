@@ -210,3 +210,288 @@ pub async fn delete_expired_sessions(db: &Db, now: i64) -> Result<u64, sqlx::Err
         .await?
         .rows_affected()))
 }
+
+/// The credential account's password hash, if the user has one.
+pub async fn password_of(db: &Db, user_id: &str) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(Option<String>,)> = on_db!(db, |pool| sqlx::query_as(
+        "SELECT password FROM account WHERE user_id = $1 AND provider_id = 'credential'"
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.and_then(|(password,)| password))
+}
+
+/// Sets the credential account's password hash and, with `end_sessions`,
+/// deletes every session of the user in the same transaction: no session
+/// opened with the old password outlives the change.
+pub async fn set_password(
+    db: &Db,
+    user_id: &str,
+    password_hash: &str,
+    end_sessions: bool,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    on_db!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "UPDATE account SET password = $1, updated_at = $2 WHERE user_id = $3 AND provider_id = 'credential'",
+        )
+        .bind(password_hash)
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        if end_sessions {
+            sqlx::query("DELETE FROM session WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        }
+        tx.commit().await
+    })
+}
+
+type SessionTuple = (String, String, i64, bool, Option<String>, Option<String>, i64, i64);
+
+/// The user's unexpired sessions, newest first.
+pub async fn sessions_of(db: &Db, user_id: &str, now: i64) -> Result<Vec<SessionRow>, sqlx::Error> {
+    let rows: Vec<SessionTuple> = on_db!(db, |pool| sqlx::query_as(
+        "SELECT id, user_id, expires_at, remember, ip_address, user_agent, created_at, updated_at FROM session \
+         WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, id DESC"
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, user_id, expires_at, remember, ip_address, user_agent, created_at, updated_at)| SessionRow {
+            id,
+            user_id,
+            expires_at,
+            remember,
+            ip_address,
+            user_agent,
+            created_at,
+            updated_at,
+        })
+        .collect())
+}
+
+/// Deletes the user's session with this id; someone else's id deletes nothing.
+pub async fn delete_session_of(db: &Db, user_id: &str, session_id: &str) -> Result<u64, sqlx::Error> {
+    on_db!(db, |pool| Ok(sqlx::query("DELETE FROM session WHERE id = $1 AND user_id = $2")
+        .bind(session_id)
+        .bind(user_id)
+        .execute(pool)
+        .await?
+        .rows_affected()))
+}
+
+/// Deletes every session of the user but `keep` (all of them without one).
+pub async fn delete_sessions_of(db: &Db, user_id: &str, keep: Option<&str>) -> Result<u64, sqlx::Error> {
+    on_db!(db, |pool| Ok(sqlx::query("DELETE FROM session WHERE user_id = $1 AND id <> $2")
+        .bind(user_id)
+        .bind(keep.unwrap_or_default())
+        .execute(pool)
+        .await?
+        .rows_affected()))
+}
+
+/// What `update-user` may change; `image: Some(None)` clears the image.
+pub struct ProfileChange {
+    pub name: Option<String>,
+    pub image: Option<Option<String>>,
+}
+
+pub async fn update_profile(db: &Db, user_id: &str, change: &ProfileChange, now: i64) -> Result<(), sqlx::Error> {
+    let set_image = change.image.is_some();
+    let image = change.image.clone().flatten();
+    on_db!(db, |pool| sqlx::query(
+        "UPDATE \"user\" SET name = COALESCE($1, name), image = CASE WHEN $2 THEN $3 ELSE image END, \
+         updated_at = $4 WHERE id = $5"
+    )
+    .bind(change.name.clone())
+    .bind(set_image)
+    .bind(image.clone())
+    .bind(now)
+    .bind(user_id)
+    .execute(pool)
+    .await
+    .map(|_| ()))
+}
+
+/// Deletes the user and everything that is theirs — tasks and their counts,
+/// pending reset and verification tokens, sessions, accounts — in one
+/// transaction.
+pub async fn delete_user(db: &Db, user_id: &str) -> Result<(), sqlx::Error> {
+    const STATEMENTS: [&str; 6] = [
+        "DELETE FROM tasks WHERE user_id = $1",
+        "DELETE FROM verification WHERE user_id = $1",
+        "DELETE FROM task_counts WHERE user_id = $1",
+        "DELETE FROM session WHERE user_id = $1",
+        "DELETE FROM account WHERE user_id = $1",
+        "DELETE FROM \"user\" WHERE id = $1",
+    ];
+    on_db!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        for sql in STATEMENTS {
+            sqlx::query(sql).bind(user_id).execute(&mut *tx).await?;
+        }
+        tx.commit().await
+    })
+}
+
+/// What a single-use token in `verification` is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    ResetPassword,
+    VerifyEmail,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::ResetPassword => "reset-password",
+            Purpose::VerifyEmail => "email-verification",
+        }
+    }
+}
+
+/// A token to issue with its mail.
+pub struct NewToken<'a> {
+    pub user_id: &'a str,
+    pub purpose: Purpose,
+    pub token_hash: String,
+    pub expires_at: i64,
+}
+
+/// Queues a mail (sealed, see `outbox::seal`) with its token in one
+/// transaction. Without a token (an unknown email) the same statement
+/// queues a row that sends nothing, so both answers cost one transaction.
+pub async fn queue_mail(
+    db: &Db,
+    token: Option<&NewToken<'_>>,
+    sealed: Option<String>,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    on_db!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        if let Some(t) = token {
+            sqlx::query(
+                "INSERT INTO verification (id, purpose, token_hash, user_id, expires_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(super::crypto::random_id())
+            .bind(t.purpose.as_str())
+            .bind(&t.token_hash)
+            .bind(t.user_id)
+            .bind(t.expires_at)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(super::outbox::INSERT).bind(sealed.clone()).bind(now).bind(expires_at).execute(&mut *tx).await?;
+        tx.commit().await
+    })
+}
+
+/// The user a live token belongs to, without using it up.
+pub async fn token_owner(db: &Db, purpose: Purpose, token_hash: &str, now: i64) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = on_db!(db, |pool| sqlx::query_as(
+        "SELECT user_id FROM verification WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3"
+    )
+    .bind(token_hash)
+    .bind(purpose.as_str())
+    .bind(now)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.map(|(id,)| id))
+}
+
+/// How using a token went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Used {
+    /// It was live; here is its user (the change is committed).
+    Done {
+        user_id: String,
+    },
+    Expired,
+    Invalid,
+}
+
+/// Uses up a password-reset token: in one transaction the token is deleted,
+/// the password set and every session of the user deleted.
+pub async fn reset_password(db: &Db, token_hash: &str, password_hash: &str, now: i64) -> Result<Used, sqlx::Error> {
+    on_db!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "DELETE FROM verification WHERE token_hash = $1 AND purpose = $2 RETURNING user_id, expires_at",
+        )
+        .bind(token_hash)
+        .bind(Purpose::ResetPassword.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let used = match row {
+            None => Used::Invalid,
+            Some((_, expires_at)) if expires_at <= now => Used::Expired,
+            Some((user_id, _)) => {
+                sqlx::query(
+                    "UPDATE account SET password = $1, updated_at = $2 WHERE user_id = $3 AND provider_id = 'credential'",
+                )
+                .bind(password_hash)
+                .bind(now)
+                .bind(&user_id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM session WHERE user_id = $1").bind(&user_id).execute(&mut *tx).await?;
+                Used::Done { user_id }
+            }
+        };
+        tx.commit().await?;
+        Ok(used)
+    })
+}
+
+/// Uses up an email-verification token and marks the email verified.
+pub async fn verify_email(db: &Db, token_hash: &str, now: i64) -> Result<Used, sqlx::Error> {
+    on_db!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "DELETE FROM verification WHERE token_hash = $1 AND purpose = $2 RETURNING user_id, expires_at",
+        )
+        .bind(token_hash)
+        .bind(Purpose::VerifyEmail.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let used = match row {
+            None => Used::Invalid,
+            Some((_, expires_at)) if expires_at <= now => Used::Expired,
+            Some((user_id, _)) => {
+                sqlx::query("UPDATE \"user\" SET email_verified = TRUE, updated_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(&user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                Used::Done { user_id }
+            }
+        };
+        tx.commit().await?;
+        Ok(used)
+    })
+}
+
+/// The user with this id, if any.
+pub async fn user_by_id(db: &Db, user_id: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM \"user\" u WHERE u.id = $1");
+    let row: Option<UserTuple> = on_db!(db, |pool| sqlx::query_as(&sql).bind(user_id).fetch_optional(pool).await)?;
+    Ok(row.map(UserRow::from))
+}
+
+/// Housekeeping: expired tokens are useless.
+pub async fn delete_expired_tokens(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    on_db!(db, |pool| Ok(sqlx::query("DELETE FROM verification WHERE expires_at <= $1")
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected()))
+}

@@ -231,6 +231,36 @@ impl TestApp {
         self.client.get(path.to_owned()).cookie(Cookie::new(COOKIE, cookie.to_owned())).dispatch().await
     }
 
+    /// `POST` from the app's own origin with the session cookie, as the SPA sends it.
+    pub async fn post_as(&self, path: &str, cookie: &str, body: Option<serde_json::Value>) -> Reply {
+        let mut req = self
+            .client
+            .post(path.to_owned())
+            .cookie(Cookie::new(COOKIE, cookie.to_owned()))
+            .header(rocket::http::Header::new("Origin", ORIGIN));
+        if let Some(b) = body {
+            req = req.header(ContentType::JSON).body(b.to_string());
+        }
+        Reply::from(req.dispatch().await).await
+    }
+
+    /// Signs in again (another device): the new session's cookie, or `None`
+    /// when the password is refused.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Option<String> {
+        let res =
+            self.post_json("/api/auth/sign-in/email", serde_json::json!({"email": email, "password": password})).await;
+        if res.status() != rocket::http::Status::Ok {
+            return None;
+        }
+        set_session_cookie(&res)
+    }
+
+    /// Whether this cookie is a live session.
+    pub async fn signed_in(&self, cookie: &str) -> bool {
+        let res = self.get_with_cookie("/api/auth/get-session", cookie).await;
+        !json_body(res).await.is_null()
+    }
+
     /// A JWT for the signed-in user, from `/api/auth/token`.
     pub async fn jwt(&self, user: &SignedIn) -> String {
         let res = self.get_with_cookie("/api/auth/token", &user.cookie).await;
@@ -259,6 +289,7 @@ pub fn verify(token: &str, jwks: &jsonwebtoken::jwk::JwkSet) -> Result<serde_jso
 
 pub mod jwks;
 pub mod process;
+pub mod smtp;
 
 /// An owned response: status, headers and body text.
 #[derive(Debug)]
@@ -269,6 +300,16 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The `name=value` this reply set for the session cookie, `""` for a removal.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("Set-Cookie"))
+            .filter_map(|(_, v)| Cookie::parse_encoded(v.clone()).ok())
+            .find(|c| c.name() == COOKIE)
+            .map(|c| c.value().to_owned())
+    }
+
     pub async fn from(res: LocalResponse<'_>) -> Self {
         let status = res.status();
         let headers = res.headers().iter().map(|h| (h.name().to_string(), h.value().to_string())).collect();
