@@ -2,9 +2,12 @@
 // against our server: sign-up -> sign-in -> get-session -> token -> JWKS
 // verification -> account management (updateUser, listSessions,
 // revokeSession, revokeOtherSessions, changePassword) -> sign-out ->
-// get-session (null) -> revokeSessions -> deleteUser.
+// get-session (null) -> revokeSessions -> requestPasswordReset +
+// resetPassword and sendVerificationEmail + verifyEmail (the links read from
+// the mail a real SMTP server received, saved as JSON in MAIL_DIR) ->
+// deleteUser.
 //
-// Usage: AUTH_BASE_URL=http://localhost:18080 node client-flow.mjs
+// Usage: AUTH_BASE_URL=http://localhost:18080 MAIL_DIR=/tmp/mail node client-flow.mjs
 //
 // Node's fetch has no cookie jar, so the client's fetchOptions hooks keep one:
 // onResponse stores every Set-Cookie (and forgets expired ones), onRequest
@@ -13,6 +16,7 @@
 
 import { createAuthClient } from "better-auth/client";
 import { jwtClient } from "better-auth/client/plugins";
+import { readdirSync, readFileSync } from "node:fs";
 import { createLocalJWKSet, jwtVerify } from "jose";
 
 const BASE = process.env.AUTH_BASE_URL;
@@ -21,6 +25,11 @@ if (!BASE) {
 	process.exit(2);
 }
 const ORIGIN = new URL(BASE).origin;
+const MAIL_DIR = process.env.MAIL_DIR;
+if (!MAIL_DIR) {
+	console.error("FAIL: set MAIL_DIR (where the SMTP catcher saves messages)");
+	process.exit(2);
+}
 const VERBOSE = !!process.env.VERBOSE;
 
 /** name -> value of every live cookie the server has set. */
@@ -202,9 +211,14 @@ async function deviceSignedIn(cookie) {
 {
 	const phone = await otherDevice();
 	const sessions = expectData(await client.listSessions(), "listSessions");
-	if (!Array.isArray(sessions) || sessions.length !== 2) fail("listSessions: expected this device and the phone", sessions);
-	const phoneSession = sessions.find((s) => s.userAgent === "compat-other-device");
-	if (!phoneSession) fail("listSessions: the other device's session is missing", sessions);
+	// The sign-up's session, this device's (sign-in) and the phone's, newest first.
+	if (!Array.isArray(sessions) || sessions.length !== 3) fail("listSessions: expected three sessions", sessions);
+	const phoneSession = sessions[0];
+	if (phoneSession.userAgent !== "compat-other-device") fail("listSessions: the phone's session is not first", sessions);
+	const current = expectData(await client.getSession(), "getSession before revokeSession");
+	if (!sessions.some((s) => s.id === current.session.id)) fail("listSessions: this device is missing", sessions);
+	const rawToken = decodeURIComponent(jar.get("better-auth.session_token")).split(".")[0];
+	if (sessions.some((s) => s.token === rawToken)) fail("listSessions: a raw session token was listed", sessions);
 	if (!(phoneSession.expiresAt instanceof Date)) fail("listSessions: expiresAt was not parsed as a date", phoneSession);
 	const data = expectData(await client.revokeSession({ token: phoneSession.token }), "revokeSession");
 	if (data?.status !== true) fail("revokeSession: expected { status: true }", data);
@@ -277,14 +291,81 @@ const oldSessionCookie = jar.get("better-auth.session_token");
 	ok("revokeSessions signed both devices out");
 }
 
+/** The mails with `subject` to `address` so far, oldest first. */
+function mailsTo(address, subject) {
+	return readdirSync(MAIL_DIR)
+		.filter((n) => n.endsWith(".json") && !n.startsWith("."))
+		.sort()
+		.map((n) => JSON.parse(readFileSync(`${MAIL_DIR}/${n}`, "utf8")))
+		.filter((m) => m.to.includes(address) && m.subject === subject);
+}
+/** Waits (at most 20 s) for mail number `n` with `subject`; its one link. */
+async function nthMailLink(address, subject, n) {
+	const deadline = Date.now() + 20_000;
+	for (;;) {
+		const mails = mailsTo(address, subject);
+		if (mails.length >= n) {
+			const urls = mails[n - 1].text.split(/\s+/).filter((w) => w.includes("://"));
+			if (urls.length !== 1) fail(`"${subject}": expected one link in the text part`, mails[n - 1].text);
+			return new URL(urls[0]);
+		}
+		if (Date.now() > deadline) fail(`"${subject}" mail ${n} to ${email} never arrived`, mails.length);
+		await new Promise((resolve) => setTimeout(resolve, 50));
+	}
+}
+
+// 9a. requestPasswordReset -> the mailed link -> resetPassword (signed out)
+const resetPassword = "compat-Reset-789!";
+{
+	const data = expectData(
+		await client.requestPasswordReset({ email, redirectTo: `${ORIGIN}/reset-password` }),
+		"requestPasswordReset",
+	);
+	if (data?.status !== true) fail("requestPasswordReset: expected { status: true }", data);
+	const link = await nthMailLink(email, "Reset your password", 1);
+	if (!link.pathname.startsWith("/api/auth/reset-password/")) fail("the reset mail links elsewhere", link.href);
+	const landed = await fetch(link, { redirect: "manual" });
+	const location = new URL(landed.headers.get("location") ?? "", ORIGIN);
+	const token = location.searchParams.get("token");
+	if (landed.status !== 302 || location.pathname !== "/reset-password" || !token)
+		fail("the reset link: expected a 302 to /reset-password?token=", [landed.status, location.href]);
+	const done = expectData(await client.resetPassword({ newPassword: resetPassword, token }), "resetPassword");
+	if (done?.status !== true) fail("resetPassword: expected { status: true }", done);
+	const reused = await client.resetPassword({ newPassword: "compat-Again-000!", token });
+	if (reused.error?.code !== "INVALID_TOKEN") fail("resetPassword twice: expected INVALID_TOKEN", reused.error);
+	const old = await client.signIn.email({ email, password: newPassword });
+	if (old.error?.status !== 401) fail("signIn with the password before the reset: expected 401", old.error ?? old.data);
+	expectData(await client.signIn.email({ email, password: resetPassword }), "signIn.email with the reset password");
+	ok("requestPasswordReset mailed a link; resetPassword set the password once; the old one is refused");
+}
+
+// 9b. sendVerificationEmail -> the mailed link's token -> verifyEmail
+{
+	const before = expectData(await client.getSession(), "getSession before verifyEmail");
+	if (before.user.emailVerified !== false) fail("a new user should not be verified yet", before.user);
+	const sent = mailsTo(email, "Verify your email address").length; // sign-up's
+	const data = expectData(
+		await client.sendVerificationEmail({ email, callbackURL: `${ORIGIN}/tasks` }),
+		"sendVerificationEmail",
+	);
+	if (data?.status !== true) fail("sendVerificationEmail: expected { status: true }", data);
+	const link = await nthMailLink(email, "Verify your email address", sent + 1);
+	const token = link.searchParams.get("token");
+	if (link.pathname !== "/api/auth/verify-email" || !token) fail("the verification mail links elsewhere", link.href);
+	const verified = expectData(await client.verifyEmail({ query: { token } }), "verifyEmail");
+	if (verified?.status !== true) fail("verifyEmail: expected { status: true }", verified);
+	const after = expectData(await client.getSession(), "getSession after verifyEmail");
+	if (after.user.emailVerified !== true) fail("verifyEmail: the user is not verified", after.user);
+	ok("sendVerificationEmail mailed a link; verifyEmail verified the address");
+}
+
 // 10. deleteUser
 {
-	expectData(await client.signIn.email({ email, password: newPassword }), "signIn.email before deleteUser");
 	const wrong = await client.deleteUser({ password: "not-the-password" });
 	if (wrong.error?.code !== "INVALID_PASSWORD") fail("deleteUser with a wrong password: expected INVALID_PASSWORD", wrong.error);
-	const data = expectData(await client.deleteUser({ password: newPassword }), "deleteUser");
+	const data = expectData(await client.deleteUser({ password: resetPassword }), "deleteUser");
 	if (data?.success !== true) fail("deleteUser: expected { success: true }", data);
-	const again = await client.signIn.email({ email, password: newPassword });
+	const again = await client.signIn.email({ email, password: resetPassword });
 	if (again.error?.status !== 401) fail("signIn after deleteUser: expected 401", again.error ?? again.data);
 	ok("deleteUser refused a wrong password, then deleted the user; sign-in is refused");
 }

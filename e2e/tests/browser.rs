@@ -12,6 +12,11 @@ use rocket::figment::providers::{Format, Serialized, Toml};
 use rocket::figment::Figment;
 use rocket::tokio::sync::oneshot;
 
+/// The SMTP server process the backend tests use (aiosmtpd, `cargo xtask setup`).
+#[path = "../../backend/tests/common/smtp.rs"]
+#[allow(dead_code)]
+mod smtp;
+
 const WAIT: Duration = Duration::from_secs(20);
 
 fn free_port() -> u16 {
@@ -38,7 +43,7 @@ impl Server {
     async fn start_with(extra: &[(&str, &str)]) -> Server {
         let dist = PathBuf::from(required_env("E2E_DIST"));
         assert!(dist.join("index.html").is_file(), "{} has no index.html: build the SPA first", dist.display());
-        let data = TempDir::new();
+        let data = TempDir::new("data");
         let port = free_port();
         let toml = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../Rocket.toml");
         let figment = Figment::from(rocket::Config::debug_default())
@@ -133,10 +138,14 @@ impl Drop for Driver {
 struct TempDir(PathBuf);
 
 impl TempDir {
-    fn new() -> Self {
-        let p = std::env::temp_dir().join(format!("todo-e2e-{}-{}", std::process::id(), free_port()));
+    fn new(label: &str) -> Self {
+        let p = std::env::temp_dir().join(format!("todo-e2e-{label}-{}-{}", std::process::id(), free_port()));
         std::fs::create_dir_all(&p).expect("temp dir");
         Self(p)
+    }
+
+    fn path(&self) -> &std::path::Path {
+        &self.0
     }
 }
 
@@ -516,6 +525,159 @@ async fn the_task_quota_is_shown_next_to_the_form_and_nothing_typed_is_lost() {
     assert_eq!(kept.as_deref(), Some("One too many"), "what was typed is back in the form");
 }
 
+const PASSWORD: &str = "correct horse battery";
+const NEW_PASSWORD: &str = "a brand new secret";
+
+/// Like `in_browser`, with `n` browsers of their own (separate profiles:
+/// separate cookies, like separate devices), all ended afterwards.
+async fn in_browsers<T>(driver: &Driver, n: usize, check: impl AsyncFnOnce(&[Client]) -> Result<T, String>) -> T {
+    let mut browsers = Vec::new();
+    for _ in 0..n {
+        browsers.push(driver.browser().await);
+    }
+    let result = check(&browsers).await;
+    for browser in browsers {
+        let _ = browser.close().await;
+    }
+    result.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Fills in and sends `/login`; the caller checks where it led.
+async fn try_sign_in(browser: &Client, base: &str, email: &str, password: &str) -> Result<(), String> {
+    browser.goto(&format!("{base}/login")).await.map_err(err)?;
+    fill(browser, "#login-email", email).await?;
+    fill(browser, "#login-password", password).await?;
+    click(browser, "form button[type=submit]").await
+}
+
+async fn sign_in(browser: &Client, base: &str, email: &str, password: &str) -> Result<(), String> {
+    try_sign_in(browser, base, email, password).await?;
+    until_path(browser, "/tasks").await.map(|_| ())
+}
+
+async fn refused_sign_in(browser: &Client, base: &str, email: &str, password: &str) -> Result<(), String> {
+    try_sign_in(browser, base, email, password).await?;
+    until_text(browser, "#login-error", |t| t.contains("Wrong email or password")).await.map(|_| ())
+}
+
+/// Whether `browser`'s session ended: reloading `/tasks` lands on `/login`.
+async fn signed_out(browser: &Client, base: &str) -> Result<(), String> {
+    browser.goto(&format!("{base}/tasks")).await.map_err(err)?;
+    until_path(browser, "/login").await.map(|_| ())
+}
+
+#[rocket::async_test]
+async fn a_forgotten_password_is_reset_through_the_mailed_link() {
+    let smtp = smtp::SmtpServer::start();
+    let server = Server::start_with(&[("smtp_url", &smtp.url())]).await;
+    let driver = Driver::start().await;
+    let base = server.base_url.clone();
+    let email = "forgetful@example.com";
+
+    in_browser(&driver, async |browser: &Client| {
+        sign_up(browser, &base, email).await?;
+        click(browser, ".app-header button").await?;
+        until_path(browser, "/login").await?;
+        click(browser, ".label-row a").await?;
+        until_path(browser, "/forgot-password").await?;
+        fill(browser, "#forgot-email", email).await?;
+        click(browser, "form button[type=submit]").await?;
+        until_text(browser, ".form-ok", |t| t.contains("on its way")).await?;
+
+        // The sign-up's verification mail and the reset mail, from the SMTP server.
+        let mails = smtp.wait_for(email, 2).await;
+        let mail = mails.iter().find(|m| m["subject"] == "Reset your password").ok_or("no reset mail")?;
+        browser.goto(&smtp::link_in(mail)).await.map_err(err)?;
+        until_path(browser, "/reset-password").await?;
+        fill(browser, "#reset-password", NEW_PASSWORD).await?;
+        fill(browser, "#reset-again", "not the same").await?;
+        click(browser, "form button[type=submit]").await?;
+        until_text(browser, ".form-error", |t| t.contains("not the same")).await?;
+        fill(browser, "#reset-again", NEW_PASSWORD).await?;
+        click(browser, "form button[type=submit]").await?;
+        until_path(browser, "/login").await?;
+        until_text(browser, "[data-testid=toasts]", |t| t.contains("Password changed")).await?;
+
+        refused_sign_in(browser, &base, email, PASSWORD).await?;
+        sign_in(browser, &base, email, NEW_PASSWORD).await?;
+
+        // The link is single use: a second visit says so and offers a new one.
+        browser.goto(&smtp::link_in(mail)).await.map_err(err)?;
+        until_text(browser, "main h1", |t| t.contains("does not work")).await?;
+        Ok(())
+    })
+    .await;
+}
+
+#[rocket::async_test]
+async fn the_account_page_signs_one_device_out_then_every_other_with_a_password_change() {
+    let server = Server::start().await;
+    let driver = Driver::start().await;
+    let base = server.base_url.clone();
+    let email = "devices@example.com";
+
+    in_browsers(&driver, 3, async |browsers: &[Client]| {
+        let [laptop, phone, tablet] = browsers else { unreachable!() };
+        sign_up(laptop, &base, email).await?;
+        sign_in(phone, &base, email, PASSWORD).await?;
+        sign_in(tablet, &base, email, PASSWORD).await?;
+
+        click(laptop, "a.who").await?;
+        until_path(laptop, "/account").await?;
+        until_count(laptop, "[data-testid=device]", 3).await?;
+        until_text(laptop, "[data-testid=device]:last-child", |t| t.contains("This device")).await?;
+        // Newest first: the tablet signed in last.
+        click(laptop, "[data-testid=device]:first-child button").await?;
+        until_text(laptop, "#devices-title ~ .form-ok", |t| t.contains("That device is signed out")).await?;
+        until_count(laptop, "[data-testid=device]", 2).await?;
+        signed_out(tablet, &base).await?;
+        phone.refresh().await.map_err(err)?;
+        phone.wait().at_most(WAIT).for_element(Locator::Css("#new-task")).await.map_err(err)?;
+
+        fill(laptop, "#current-password", PASSWORD).await?;
+        fill(laptop, "#new-password", NEW_PASSWORD).await?;
+        fill(laptop, "#new-password-again", NEW_PASSWORD).await?;
+        click(laptop, "#password-title + form button[type=submit]").await?;
+        until_text(laptop, "#password-title ~ form .form-ok", |t| t.contains("other devices are signed out")).await?;
+        until_count(laptop, "[data-testid=device]", 1).await?;
+        signed_out(phone, &base).await?;
+        laptop.refresh().await.map_err(err)?;
+        until_text(laptop, "[data-testid=account-email]", |t| t.contains(email)).await?;
+        refused_sign_in(phone, &base, email, PASSWORD).await?;
+        sign_in(phone, &base, email, NEW_PASSWORD).await
+    })
+    .await;
+}
+
+#[rocket::async_test]
+async fn a_deleted_account_takes_its_tasks_and_the_email_can_sign_up_again() {
+    let server = Server::start().await;
+    let driver = Driver::start().await;
+    let base = server.base_url.clone();
+    let email = "leaving@example.com";
+
+    in_browser(&driver, async |browser: &Client| {
+        sign_up(browser, &base, email).await?;
+        add_task(browser, "Pack boxes").await?;
+        until_count(browser, "[data-testid=task]", 1).await?;
+        browser.goto(&format!("{base}/account")).await.map_err(err)?;
+        click(browser, "button.danger-outline").await?;
+        fill(browser, "#delete-password", "not my password").await?;
+        click(browser, "button.danger-button").await?;
+        until_text(browser, ".danger-zone .form-error", |t| t.contains("not right")).await?;
+        fill(browser, "#delete-password", PASSWORD).await?;
+        click(browser, "button.danger-button").await?;
+        until_path(browser, "/signup").await?;
+        until_text(browser, "[data-testid=toasts]", |t| t.contains("deleted")).await?;
+
+        refused_sign_in(browser, &base, email, PASSWORD).await?;
+        sign_up(browser, &base, email).await?;
+        until_text(browser, ".empty", |t| t.contains("Nothing to do yet")).await?;
+        Ok(())
+    })
+    .await;
+}
+
 /// Not a check: saves screenshots of the main screens (desktop and phone
 /// width) to target/screenshots for people to look at.
 /// `cargo xtask test` skips it; run it with the same environment plus
@@ -557,6 +719,24 @@ async fn screenshots() {
         click(browser, "ul.tasks li:first-child button.ghost:not(.danger)").await?;
         fill(browser, "ul.tasks li:first-child input.edit-details", "Ask about the weekend").await?;
         shoot("tasks-editing").await?;
+        browser.goto(&format!("{base}/account")).await.map_err(err)?;
+        until_count(browser, "[data-testid=device]", 1).await?;
+        shoot("account").await?;
+        click(browser, "button.danger-outline").await?;
+        shoot("account-delete").await?;
+        browser.goto(&format!("{base}/reset-password?token=not-checked-until-sent")).await.map_err(err)?;
+        browser.wait().at_most(WAIT).for_element(Locator::Css("#reset-password")).await.map_err(err)?;
+        shoot("reset-password").await?;
+        browser.goto(&format!("{base}/reset-password?error=INVALID_TOKEN")).await.map_err(err)?;
+        until_text(browser, "main h1", |t| t.contains("does not work")).await?;
+        shoot("reset-password-invalid").await?;
+        click(browser, ".app-header button").await?;
+        until_path(browser, "/login").await?;
+        browser.goto(&format!("{base}/forgot-password")).await.map_err(err)?;
+        fill(browser, "#forgot-email", "shots@example.com").await?;
+        click(browser, "form button[type=submit]").await?;
+        until_text(browser, ".form-ok", |t| t.contains("on its way")).await?;
+        shoot("forgot-password").await?;
         Ok(())
     })
     .await;

@@ -7,12 +7,16 @@ use yew_router::prelude::{use_navigator, BrowserRouter, Link, Switch};
 use crate::auth::context::{use_auth, AuthProvider, Session};
 use crate::components::config_error::ConfigError;
 use crate::config::endpoints;
+use crate::pages::account::Account;
+use crate::pages::forgot_password::ForgotPassword;
 use crate::pages::home::Home;
 use crate::pages::login::Login;
 use crate::pages::not_found::NotFound;
+use crate::pages::reset_password::ResetPassword;
 use crate::pages::server_status_panel::ServerStatusPanel;
 use crate::pages::signup::Signup;
 use crate::pages::tasks::Tasks;
+use crate::pages::verify_banner::VerifyBanner;
 use crate::routes::Route;
 use crate::toast::provider::ToastProvider;
 
@@ -28,6 +32,7 @@ pub(crate) fn App() -> Html {
                 <AuthProvider>
                     <Header />
                     <main class="app-main">
+                        <VerifyBanner />
                         <Switch<Route> render={switch} />
                     </main>
                     <footer class="app-footer">
@@ -46,6 +51,9 @@ fn switch(route: Route) -> Html {
         Route::Login => html! { <Login /> },
         Route::Signup => html! { <Signup /> },
         Route::Tasks => html! { <Tasks /> },
+        Route::ForgotPassword => html! { <ForgotPassword /> },
+        Route::ResetPassword => html! { <ResetPassword /> },
+        Route::Account => html! { <Account /> },
         Route::NotFound => html! { <NotFound /> },
     }
 }
@@ -80,7 +88,10 @@ fn Header() -> Html {
                 { match auth.session() {
                     Session::SignedIn(user) => html! {
                         <>
-                            <span class="who" data-testid="user-name">{ &user.name }</span>
+                            <Link<Route> to={Route::Account} classes="who">
+                                <span class="visually-hidden">{ "Account of " }</span>
+                                <span data-testid="user-name">{ &user.name }</span>
+                            </Link<Route>>
                             <button type="button" class="secondary" onclick={onsignout} disabled={*busy}>{ "Sign out" }</button>
                         </>
                     },

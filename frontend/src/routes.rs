@@ -16,6 +16,13 @@ pub(crate) enum Route {
     Signup,
     #[at("/tasks")]
     Tasks,
+    #[at("/forgot-password")]
+    ForgotPassword,
+    /// Where the reset mail's link lands (`?token=` or `?error=`).
+    #[at("/reset-password")]
+    ResetPassword,
+    #[at("/account")]
+    Account,
     /// Any other path.
     #[not_found]
     #[at("/404")]
@@ -35,9 +42,24 @@ impl LoginQuery {
 
     /// The `redirect` of a query string (`?a=b&redirect=…`), decoded.
     pub(crate) fn redirect(query: &str) -> Option<String> {
-        let value = query.trim_start_matches('?').split('&').find_map(|pair| pair.strip_prefix("redirect="))?;
-        js_sys::decode_uri_component(&value.replace('+', " ")).ok().map(String::from)
+        query_param(query, "redirect")
     }
+}
+
+/// The parameter `name` of a query string (`?a=b&c=d`), decoded.
+pub(crate) fn query_param(query: &str, name: &str) -> Option<String> {
+    let value = query
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name).and_then(|rest| rest.strip_prefix('=')))?;
+    js_sys::decode_uri_component(&value.replace('+', " ")).ok().map(String::from)
+}
+
+/// The absolute URL of `route` on this page's origin (where mail links
+/// should come back to).
+pub(crate) fn page_url(route: &Route) -> String {
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    format!("{origin}{}", route.to_path())
 }
 
 /// Where to go after signing in: the `redirect` target if it is a page of
@@ -60,7 +82,9 @@ fn same_origin_route(target: &str, origin: &str) -> Route {
         .filter(|url| url.origin() == origin)
         .and_then(|url| Route::recognize(&url.pathname()));
     match route {
-        Some(Route::Login | Route::Signup | Route::NotFound) | None => Route::Tasks,
+        Some(Route::Login | Route::Signup | Route::ForgotPassword | Route::ResetPassword | Route::NotFound) | None => {
+            Route::Tasks
+        }
         Some(route) => route,
     }
 }
@@ -81,12 +105,16 @@ mod tests {
         assert_eq!(LoginQuery::redirect("?other=1&redirect=%2Ftasks").as_deref(), Some("/tasks"));
         assert_eq!(LoginQuery::redirect("?redirect=%E0%A4%A"), None, "malformed coding");
         assert_eq!(LoginQuery::redirect(""), None);
+        assert_eq!(query_param("?token=a%2Bb&error=X", "token").as_deref(), Some("a+b"));
+        assert_eq!(query_param("?tokens=1&token=2", "token").as_deref(), Some("2"), "whole names only");
+        assert_eq!(query_param("?token=a", "error"), None);
     }
 
     #[test]
     fn only_same_app_paths_are_redirect_targets() {
         assert_eq!(same_origin_route("/tasks", ORIGIN), Route::Tasks);
         assert_eq!(same_origin_route("/", ORIGIN), Route::Home);
+        assert_eq!(same_origin_route("/account", ORIGIN), Route::Account);
         assert_eq!(same_origin_route("/tasks/?x=1#top", ORIGIN), Route::Tasks);
         assert_eq!(same_origin_route("https://todo.example/", ORIGIN), Route::Home, "this origin, spelled out");
         assert_eq!(same_origin_route("/no-such-page", ORIGIN), Route::Tasks);
@@ -101,6 +129,8 @@ mod tests {
             "javascript:alert(1)",
             "/login",
             "/signup",
+            "/forgot-password",
+            "/reset-password?token=x",
         ] {
             assert_eq!(same_origin_route(hostile, ORIGIN), Route::Tasks, "{hostile}");
             assert_eq!(safe_redirect(Some(hostile)), Route::Tasks, "{hostile}");

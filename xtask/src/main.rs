@@ -115,6 +115,12 @@ fn run(root: &Path) -> Result<(), String> {
         println!("Using the local secret in data/.better-auth-secret (set BETTER_AUTH_SECRET in production).");
         app.env("BETTER_AUTH_SECRET_FILE", root.join("data/.better-auth-secret"));
     }
+    if env::var_os("MAIL_TRANSPORT").is_none() && env::var_os("SMTP_URL").is_none() {
+        // No mail server locally: password-reset and verification mails,
+        // with their links, go to this terminal instead.
+        println!("Mail (password reset, email verification) is written to this log: set SMTP_URL to send it.");
+        app.env("MAIL_TRANSPORT", "log");
+    }
     println!("\nStarting the app on http://localhost:8000 (SQLite at data/todo.db unless DATABASE_URL says otherwise). Ctrl-C stops it.\n");
     run_status(&mut app)
 }

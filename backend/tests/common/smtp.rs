@@ -1,6 +1,7 @@
 //! A real SMTP server process for the tests: aiosmtpd (`tests/smtp/catcher.py`,
 //! installed by `cargo xtask setup` into `.tools/smtp`), saving every message
-//! it receives, decoded, as JSON in a directory of its own.
+//! it receives, decoded, as JSON in a directory of its own. The e2e crate
+//! includes this file too (`#[path]`), with a `TempDir` of its own.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -41,7 +42,8 @@ impl SmtpServer {
     /// On `port` (0: any free one); returns once it accepts connections.
     pub fn start_on(port: u16) -> Self {
         let dir = TempDir::new("smtp");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp/catcher.py");
+        // Also used by the e2e crate, hence the path through the workspace.
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../backend/tests/smtp/catcher.py");
         let mut child = Command::new(python())
             .arg(script)
             .arg(port.to_string())

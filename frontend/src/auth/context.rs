@@ -57,11 +57,22 @@ impl AuthHandle {
         Ok(())
     }
 
-    pub(crate) async fn sign_up(&self, name: &str, email: &str, password: &str) -> Result<(), ApiError> {
-        let user = api::auth::sign_up(name, email, password).await?;
+    /// Signs up; `false` when the server holds the session back until the
+    /// email is verified (then nobody is signed in yet).
+    pub(crate) async fn sign_up(&self, name: &str, email: &str, password: &str) -> Result<bool, ApiError> {
+        let (user, signed_in) = api::auth::sign_up(name, email, password).await?;
         self.jwt.borrow_mut().take();
-        self.session.set(Session::SignedIn(user));
-        Ok(())
+        if signed_in {
+            self.session.set(Session::SignedIn(user));
+        }
+        Ok(signed_in)
+    }
+
+    /// The signed-in user renamed (after `update-user` said so).
+    pub(crate) fn renamed(&self, name: &str) {
+        if let Session::SignedIn(user) = &self.current {
+            self.session.set(Session::SignedIn(shared::auth::User { name: name.to_owned(), ..user.clone() }));
+        }
     }
 
     /// Ends the session on the server (best effort) and here.

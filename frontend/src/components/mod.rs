@@ -2,6 +2,7 @@
 //! only declares the modules.
 
 pub(crate) mod config_error;
+pub(crate) mod field;
 pub(crate) mod filters;
 pub(crate) mod input;
 pub mod server_status;

@@ -4,5 +4,6 @@
 pub(crate) mod api;
 pub(crate) mod filter;
 pub(crate) mod redirect;
+pub(crate) mod submit;
 pub(crate) mod task_actions;
 pub(crate) mod title;

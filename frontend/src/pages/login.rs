@@ -80,7 +80,10 @@ pub(crate) fn Login() -> Html {
             <form {onsubmit} novalidate=true aria-describedby="login-error">
                 <label for="login-email">{ "Email" }</label>
                 <input id="login-email" type="email" autocomplete="email" required=true value={(*email).clone()} oninput={on_email} />
-                <label for="login-password">{ "Password" }</label>
+                <div class="label-row">
+                    <label for="login-password">{ "Password" }</label>
+                    <Link<Route> to={Route::ForgotPassword}>{ "Forgot password?" }</Link<Route>>
+                </div>
                 <input id="login-password" type="password" autocomplete="current-password" required=true value={(*password).clone()} oninput={on_password} />
                 <label class="check"><input type="checkbox" checked={*remember} onchange={on_remember} />{ " Remember me" }</label>
                 if let Some(message) = &*error {

@@ -21,15 +21,33 @@ pub(crate) fn Signup() -> Html {
     let email = use_state(String::new);
     let password = use_state(String::new);
     let error = use_state(|| None::<String>);
+    // Set when the server wants the email verified before the first sign-in.
+    let verify_first = use_state(|| None::<String>);
     let busy = use_state(|| false);
     let signed_in = matches!(auth.session(), Session::SignedIn(_));
     use_redirect(signed_in.then_some(Route::Tasks));
     if signed_in {
         return html! {};
     }
+    if let Some(address) = &*verify_first {
+        return html! {
+            <section class="card narrow" role="status">
+                <h1>{ "Check your email" }</h1>
+                <p>{ "We sent a link to " }<strong>{ address }</strong>{ ". Follow it to verify your address, then sign in." }</p>
+                <p><Link<Route> to={Route::Login}>{ "Go to sign in" }</Link<Route>></p>
+            </section>
+        };
+    }
     let onsubmit = {
-        let (auth, name, email, password, error, busy) =
-            (auth.clone(), name.clone(), email.clone(), password.clone(), error.clone(), busy.clone());
+        let (auth, name, email, password, error, busy, verify_first) = (
+            auth.clone(),
+            name.clone(),
+            email.clone(),
+            password.clone(),
+            error.clone(),
+            busy.clone(),
+            verify_first.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if *busy {
@@ -54,13 +72,15 @@ pub(crate) fn Signup() -> Html {
                 busy.clone(),
                 navigator.clone(),
             );
+            let verify_first = verify_first.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 match auth.sign_up(&name, &email, &password).await {
-                    Ok(()) => {
+                    Ok(true) => {
                         if let Some(nav) = navigator {
                             nav.push(&Route::Tasks);
                         }
                     }
+                    Ok(false) => verify_first.set(Some(email.clone())),
                     Err(e) => error.set(Some(auth_error_message(&e))),
                 }
                 busy.set(false);

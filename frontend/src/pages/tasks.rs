@@ -5,35 +5,23 @@ use shared::limits::{DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS};
 use shared::task::StatusFilter;
 use shared::Task;
 use yew::prelude::*;
-use yew_router::prelude::use_navigator;
-use yew_router::Routable as _;
 
-use crate::auth::context::{use_auth, Session};
 use crate::components::filters::Filters;
 use crate::components::input::input_value;
 use crate::components::task_item::TaskItem;
 use crate::hooks::filter::use_remembered_filter;
+use crate::hooks::redirect::use_signed_in_user;
 use crate::hooks::task_actions::{use_task_actions, NotAdded};
 use crate::hooks::title::use_title;
-use crate::routes::{LoginQuery, Route};
+use crate::routes::Route;
 
 /// Protected: signed-out visitors go to `/login?redirect=/tasks`.
 #[component]
 pub(crate) fn Tasks() -> Html {
     use_title("Your tasks");
-    let auth = use_auth();
-    let navigator = use_navigator();
-    let signed_out = matches!(auth.session(), Session::SignedOut);
-    use_effect_with(signed_out, move |signed_out| {
-        if *signed_out {
-            if let Some(nav) = navigator {
-                let _ = nav.replace_with_query(&Route::Login, LoginQuery::back_to(Route::Tasks.to_path()));
-            }
-        }
-    });
-    match auth.session() {
-        Session::SignedIn(_) => html! { <TaskManager /> },
-        _ => html! { <p class="muted" aria-busy="true">{ "Loading…" }</p> },
+    match use_signed_in_user(Route::Tasks) {
+        Some(_) => html! { <TaskManager /> },
+        None => html! { <p class="muted" aria-busy="true">{ "Loading…" }</p> },
     }
 }
 

@@ -28,9 +28,18 @@ impl PartialEq for ToastHandle {
 impl ToastHandle {
     /// Shows an error for `TOAST_MS` (longer while hovered or focused).
     pub fn error(&self, message: impl Into<String>) {
+        self.push(message.into(), true);
+    }
+
+    /// Shows news (not an error) for as long.
+    pub fn info(&self, message: impl Into<String>) {
+        self.push(message.into(), false);
+    }
+
+    fn push(&self, message: String, error: bool) {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
-        self.dispatch.dispatch(ToastAction::Push(Toast { id, message: message.into(), expired: false }));
+        self.dispatch.dispatch(ToastAction::Push(Toast { id, message, error, expired: false }));
         let dispatch = self.dispatch.clone();
         Timeout::new(TOAST_MS, move || dispatch.dispatch(ToastAction::Expire(id))).forget();
     }
@@ -58,7 +67,8 @@ pub fn ToastProvider(props: &ToastProviderProps) -> Html {
             Callback::from(move |_: MouseEvent| handle.dismiss(id))
         };
         html! {
-            <div key={t.id} class="toast toast-error" role="alert">
+            <div key={t.id} class={classes!("toast", if t.error { "toast-error" } else { "toast-info" })}
+                role={if t.error { "alert" } else { "status" }}>
                 <span>{ &t.message }</span>
                 <button type="button" class="toast-close" aria-label="Dismiss" onclick={ondismiss}>{ "×" }</button>
             </div>

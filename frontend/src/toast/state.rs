@@ -5,12 +5,15 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
-/// One error message on screen. (Every toast the app shows is an error: a
-/// refused change or a session that ended; successes show in place.)
+/// One message on screen: an error (a refused change, a session that ended)
+/// or news that outlives the page it happened on ("Password changed — sign
+/// in"). Successes on the page itself show in place.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Toast {
     pub(crate) id: u32,
     pub(crate) message: String,
+    /// An error (announced at once) rather than news.
+    pub(crate) error: bool,
     /// Its time is up, but the pointer or keyboard focus is on the toasts:
     /// it goes when they leave.
     pub(crate) expired: bool,
@@ -82,7 +85,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn toast(id: u32) -> Toast {
-        Toast { id, message: format!("t{id}"), expired: false }
+        Toast { id, message: format!("t{id}"), error: true, expired: false }
     }
 
     #[test]
