@@ -35,6 +35,7 @@ pub const ENV_VARS: &[&str] = &[
     "JWT_LEEWAY",
     "SESSION_MAX_LIFETIME",
     "TASKS_MAX_PER_USER",
+    "EVENTS_MAX_STREAMS_PER_USER",
     "SMTP_URL",
     "EMAIL_FROM",
     "MAIL_TRANSPORT",
@@ -121,6 +122,9 @@ pub struct Settings {
     pub session_max_lifetime_secs: i64,
     /// Tasks one user may hold (`TASKS_MAX_PER_USER`).
     pub tasks_max_per_user: u32,
+    /// Event streams one user may hold open in one process
+    /// (`EVENTS_MAX_STREAMS_PER_USER`).
+    pub events_max_streams_per_user: usize,
     /// How reset and verification mail is sent, if at all.
     pub mail: MailSetting,
     /// `EMAIL_FROM`: the sender of that mail.
@@ -175,6 +179,7 @@ struct Raw {
     jwt_leeway: Option<u64>,
     session_max_lifetime: Option<i64>,
     tasks_max_per_user: Option<u32>,
+    events_max_streams_per_user: Option<u32>,
     smtp_url: Option<String>,
     email_from: Option<String>,
     mail_transport: Option<String>,
@@ -303,6 +308,10 @@ impl Settings {
             tasks_max_per_user: match raw.tasks_max_per_user {
                 Some(0) => return Err(ConfigError("TASKS_MAX_PER_USER must be at least 1".into())),
                 v => v.unwrap_or(10_000),
+            },
+            events_max_streams_per_user: match raw.events_max_streams_per_user {
+                Some(0) => return Err(ConfigError("EVENTS_MAX_STREAMS_PER_USER must be at least 1".into())),
+                v => v.unwrap_or(10) as usize,
             },
             jwt_issuer: non_empty(raw.jwt_issuer).unwrap_or_else(|| base_origin.clone()),
             jwt_audience: non_empty(raw.jwt_audience).unwrap_or_else(|| base_origin.clone()),

@@ -20,9 +20,9 @@ use crate::config::Settings;
 use crate::error::ApiError;
 
 /// Headers a cross-origin SPA may read from responses.
-pub const EXPOSED_HEADERS: &str = "set-auth-jwt, X-Total-Count, Location, X-Request-Id, Retry-After";
+pub const EXPOSED_HEADERS: &str = "set-auth-jwt, X-Total-Count, Location, X-Request-Id, Retry-After, X-Change-Version";
 const ALLOWED_METHODS: &str = "GET, POST, PUT, PATCH, DELETE";
-const ALLOWED_HEADERS: &str = "Authorization, Content-Type, Accept, X-Request-Id";
+const ALLOWED_HEADERS: &str = "Authorization, Content-Type, Accept, X-Request-Id, Last-Event-ID";
 
 /// The allow-list; also a fairing that adds CORS headers for listed origins.
 #[derive(Clone)]

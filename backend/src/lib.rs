@@ -17,6 +17,7 @@ mod cors;
 pub mod db;
 mod encoding;
 mod error;
+mod events;
 mod health;
 pub mod logging;
 mod openapi;
@@ -78,6 +79,8 @@ pub fn rocket_from(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
     let bearer = bearer_stage(&settings, &auth);
     let cors = cors::stage(&settings);
     let security = security::SecurityHeaders::new(&settings.base_url);
+    let (events_max_streams, postgres) =
+        (settings.events_max_streams_per_user, settings.engine == config::Engine::Postgres);
     let figment = figment.merge(("databases.todo.url", settings.database_url.clone()));
     Ok(rocket::custom(figment)
         .manage(settings)
@@ -91,6 +94,7 @@ pub fn rocket_from(figment: Figment) -> Result<Rocket<Build>, ConfigError> {
         .attach(auth::stage(auth))
         .attach(bearer)
         .attach(tasks::stage())
+        .attach(events::stage(events_max_streams, postgres))
         .attach(openapi::stage())
         .attach(web::stage()))
 }

@@ -27,7 +27,7 @@ use crate::security;
         crate::auth::recovery::verify_email,
         crate::tasks::routes::list, crate::tasks::routes::create, crate::tasks::routes::read,
         crate::tasks::routes::replace, crate::tasks::routes::update, crate::tasks::routes::toggle,
-        crate::tasks::routes::remove,
+        crate::tasks::routes::remove, crate::events::routes::events,
     ),
     modifiers(&BearerScheme),
     tags((name = "tasks", description = "Owner-scoped task CRUD; bearer JWT required"),

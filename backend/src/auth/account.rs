@@ -2,6 +2,9 @@
 //! change password, profile, the list of sessions and signing them out,
 //! deleting the account with everything in it.
 
+use std::sync::Arc;
+
+use crate::events::{self, hub::Hub};
 use rocket::http::CookieJar;
 use rocket::serde::json::Json;
 use rocket::{get, post, routes, Route, State};
@@ -237,9 +240,11 @@ pub(super) async fn revoke_sessions(
     session: RequireSession,
     auth: &State<AuthState>,
     db: &State<Db>,
+    hub: &State<Arc<Hub>>,
     jar: &CookieJar<'_>,
 ) -> AppResult<Json<StatusResponse>> {
     store::delete_sessions_of(db, &session.0.user.id, None).await?;
+    events::close_streams(db, hub, &session.0.user.id).await;
     auth.cookies.remove(jar);
     Ok(status_ok())
 }
@@ -262,12 +267,14 @@ pub(super) async fn delete_user(
     client: ClientInfo,
     auth: &State<AuthState>,
     db: &State<Db>,
+    hub: &State<Arc<Hub>>,
     jar: &CookieJar<'_>,
     body: AuthJson<DeleteUserRequest>,
 ) -> AppResult<Json<DeleteUserResponse>> {
     let current = session.0;
     confirm_password(auth, db, &client, &current, body.into_inner().password).await?;
     store::delete_user(db, &current.user.id).await?;
+    events::close_streams(db, hub, &current.user.id).await;
     throttle::forgive(db, &current.user.email).await?;
     auth.cookies.remove(jar);
     tracing::info!(user = %current.user.id, "account deleted");

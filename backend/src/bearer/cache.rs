@@ -23,11 +23,11 @@ pub(crate) struct VerifiedTokens {
 type Entry = (Verified, Arc<KeyRing>);
 
 impl VerifiedTokens {
-    pub(crate) fn get(&self, token: &str, ring: &Arc<KeyRing>, now: i64, leeway: u64) -> Option<String> {
+    pub(crate) fn get(&self, token: &str, ring: &Arc<KeyRing>, now: i64, leeway: u64) -> Option<Verified> {
         let entries = self.entries.lock().ok()?;
         let (verified, verified_with) = entries.get(token)?;
         let leeway = i64::try_from(leeway).unwrap_or(i64::MAX);
-        (Arc::ptr_eq(verified_with, ring) && verified.exp >= now.saturating_sub(leeway)).then(|| verified.sub.clone())
+        (Arc::ptr_eq(verified_with, ring) && verified.exp >= now.saturating_sub(leeway)).then(|| verified.clone())
     }
 
     pub(crate) fn insert(&self, token: &str, ring: &Arc<KeyRing>, verified: &Verified, now: i64) {
@@ -60,11 +60,11 @@ mod tests {
         let (ring_a, ring_b) = (ring(), ring());
         let cache = VerifiedTokens::default();
         cache.insert("t1", &ring_a, &Verified { sub: "u1".into(), exp: 1_000 }, 900);
-        assert_eq!(cache.get("t1", &ring_a, 1_000, 0).as_deref(), Some("u1"));
-        assert_eq!(cache.get("t1", &ring_a, 1_001, 0), None, "expired");
-        assert_eq!(cache.get("t1", &ring_a, 1_030, 30).as_deref(), Some("u1"), "within the leeway");
-        assert_eq!(cache.get("t1", &ring_b, 1_000, 0), None, "keys changed: verify again");
-        assert_eq!(cache.get("t2", &ring_a, 1_000, 0), None);
+        assert_eq!(cache.get("t1", &ring_a, 1_000, 0).map(|v| v.sub), Some("u1".to_owned()));
+        assert!(cache.get("t1", &ring_a, 1_001, 0).is_none(), "expired");
+        assert_eq!(cache.get("t1", &ring_a, 1_030, 30).map(|v| v.sub), Some("u1".to_owned()), "within the leeway");
+        assert!(cache.get("t1", &ring_b, 1_000, 0).is_none(), "keys changed: verify again");
+        assert!(cache.get("t2", &ring_a, 1_000, 0).is_none());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use shared::error::codes;
 
 use super::header::bearer_token;
 use super::rejection::Rejection;
-use super::ring::{token_kid, verify};
+use super::ring::{token_kid, verify, Verified};
 use super::state::BearerState;
 use crate::clock::now_millis;
 use crate::error::{guard_error, ApiError};
@@ -29,23 +29,23 @@ fn unauthorized(message: &str) -> ApiError {
         .with_header("WWW-Authenticate", r#"Bearer error="invalid_token""#)
 }
 
-/// The `sub` of the request's bearer JWT, if it is valid.
-async fn authenticate(req: &Request<'_>, state: &BearerState) -> Result<String, ApiError> {
+/// The request's bearer JWT (its `sub` and `exp`), if it is valid.
+async fn authenticate(req: &Request<'_>, state: &BearerState) -> Result<Verified, ApiError> {
     let outcome = async {
         let token = bearer_token(req.headers().get_one("Authorization"))?;
         let kid = token_kid(token)?;
         let ring = state.source.ring_for(&kid).await.ok_or(Rejection::UnknownKid)?;
         let now = now_millis() / 1000;
-        if let Some(sub) = state.verified.get(token, &ring, now, state.expect.leeway_secs) {
-            return Ok(sub);
+        if let Some(verified) = state.verified.get(token, &ring, now, state.expect.leeway_secs) {
+            return Ok(verified);
         }
         let verified = verify(token, &ring, &state.expect)?;
         state.verified.insert(token, &ring, &verified, now);
-        Ok(verified.sub)
+        Ok(verified)
     }
     .await;
     match outcome {
-        Ok(user_id) => Ok(user_id),
+        Ok(verified) => Ok(verified),
         Err(Rejection::Missing | Rejection::NotBearer) => Err(unauthorized("Missing bearer token")),
         Err(reason) => {
             tracing::debug!(?reason, "bearer token refused");
@@ -66,6 +66,8 @@ fn path_user_id<'r>(req: &'r Request<'_>) -> Option<&'r str> {
 /// token) or 403 (someone else's path).
 pub struct Owner {
     pub user_id: String,
+    /// The token's `exp` (Unix seconds): an event stream ends there.
+    pub expires_at: i64,
 }
 
 #[rocket::async_trait]
@@ -76,12 +78,12 @@ impl<'r> FromRequest<'r> for Owner {
         let Some(state) = req.rocket().state::<BearerState>() else {
             return guard_error(req, ApiError::internal("bearer state missing"));
         };
-        let user_id = match authenticate(req, state).await {
-            Ok(sub) => sub,
+        let Verified { sub: user_id, exp } = match authenticate(req, state).await {
+            Ok(verified) => verified,
             Err(e) => return guard_error(req, e),
         };
         match path_user_id(req) {
-            Some(path_user) if path_user == user_id => Outcome::Success(Owner { user_id }),
+            Some(path_user) if path_user == user_id => Outcome::Success(Owner { user_id, expires_at: exp }),
             _ => guard_error(
                 req,
                 ApiError::new(Status::Forbidden, codes::FORBIDDEN, "You do not have access to this user's tasks"),

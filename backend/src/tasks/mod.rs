@@ -4,7 +4,7 @@
 mod cache;
 mod model;
 pub(crate) mod routes;
-mod store;
+pub(crate) mod store;
 pub mod versions;
 
 use rocket::fairing::AdHoc;

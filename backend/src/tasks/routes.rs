@@ -25,6 +25,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::encoding::{self, Encoded};
 use crate::error::{ApiError, AppResult};
+use crate::events::{self, hub::Event, hub::Hub};
 use crate::reply::WithHeaders;
 
 pub fn routes() -> Vec<Route> {
@@ -120,6 +121,17 @@ fn task_reply(found: Result<Option<Task>, sqlx::Error>) -> AppResult<WithHeaders
     Ok(WithHeaders(Json(task), vec![no_store()]))
 }
 
+/// A written task's reply, announced to the user's event streams first.
+fn updated_reply(
+    written: Result<Option<(Task, i64)>, sqlx::Error>,
+    db: &Db,
+    hub: &Hub,
+) -> AppResult<WithHeaders<Json<Task>>> {
+    let (task, version) = written?.ok_or_else(not_found)?;
+    events::announce(db, hub, &task.user_id, || Event::updated(version, &task));
+    Ok(WithHeaders(Json(task), vec![no_store()]))
+}
+
 #[utoipa::path(get, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
     params(
         ("user_id" = String, Path, description = "Must equal the token's `sub`"),
@@ -129,7 +141,7 @@ fn task_reply(found: Result<Option<Task>, sqlx::Error>) -> AppResult<WithHeaders
         ("offset" = Option<i64>, Query, description = "default 0", minimum = 0),
     ),
     responses(
-        (status = 200, description = "One page of the user's tasks", body = [Task], headers(("X-Total-Count" = i64, description = "Tasks matching the filter, all pages"))),
+        (status = 200, description = "One page of the user's tasks", body = [Task], headers(("X-Total-Count" = i64, description = "Tasks matching the filter, all pages"), ("X-Change-Version" = i64, description = "The user's change version this page was read at: the events stream's Last-Event-ID"))),
         (status = 401, description = "Missing, invalid or expired bearer token", body = ErrorBody, headers(("WWW-Authenticate" = String))),
         (status = 403, description = "The token is another user's", body = ErrorBody),
         (status = 422, description = "Unknown or out-of-range query value", body = ErrorBody),
@@ -160,7 +172,11 @@ async fn list(
             page
         }
     };
-    let headers = vec![Header::new("X-Total-Count", page.total.to_string()), no_store()];
+    let headers = vec![
+        Header::new("X-Total-Count", page.total.to_string()),
+        Header::new("X-Change-Version", page.version.to_string()),
+        no_store(),
+    ];
     Ok(WithHeaders(JsonPage(page.json), headers))
 }
 
@@ -182,19 +198,22 @@ async fn create(
     _user_id: &str,
     db: &State<Db>,
     settings: &State<Settings>,
+    hub: &State<Arc<Hub>>,
     body: JsonBody<CreateTask>,
 ) -> AppResult<WithHeaders<Created<Json<Task>>>> {
     let body = body.into_inner();
     let title = title(&body.title)?;
     let description = description(body.description.as_deref().unwrap_or(""))?;
     let max = settings.tasks_max_per_user;
-    let Some(task) = store::create(db, &owner.user_id, &title, &description, now_millis(), max).await? else {
+    let Some((task, version)) = store::create(db, &owner.user_id, &title, &description, now_millis(), max).await?
+    else {
         return Err(ApiError::new(
             Status::UnprocessableEntity,
             codes::TASK_LIMIT_REACHED,
             format!("You have reached the limit of {max} tasks per account; delete some to add more"),
         ));
     };
+    events::announce(db, hub, &owner.user_id, || Event::created(version, &task));
     let location = format!("/api/{}/tasks/{}", owner.user_id, task.id);
     Ok(WithHeaders(Created::new(location).body(Json(task)), vec![no_store()]))
 }
@@ -220,13 +239,16 @@ async fn replace(
     _user_id: &str,
     id: TaskId,
     db: &State<Db>,
+    hub: &State<Arc<Hub>>,
     body: JsonBody<ReplaceTask>,
 ) -> AppResult<WithHeaders<Json<Task>>> {
     let (id, body) = (id.get()?, body.into_inner());
     let (title, description) = (title(&body.title)?, description(&body.description)?);
-    task_reply(
+    updated_reply(
         store::update(db, &owner.user_id, id, Some(&title), Some(&description), Some(body.completed), now_millis())
             .await,
+        db,
+        hub,
     )
 }
 
@@ -243,14 +265,17 @@ async fn update(
     _user_id: &str,
     id: TaskId,
     db: &State<Db>,
+    hub: &State<Arc<Hub>>,
     body: JsonBody<PatchTask>,
 ) -> AppResult<WithHeaders<Json<Task>>> {
     let (id, body) = (id.get()?, body.into_inner());
     let title = body.title.as_deref().map(title).transpose()?;
     let description = body.description.as_deref().map(description).transpose()?;
-    task_reply(
+    updated_reply(
         store::update(db, &owner.user_id, id, title.as_deref(), description.as_deref(), body.completed, now_millis())
             .await,
+        db,
+        hub,
     )
 }
 
@@ -258,20 +283,25 @@ async fn update(
     responses((status = 200, description = "`completed` flipped", body = Task), (status = 401, description = "Missing, invalid or expired bearer token", body = ErrorBody, headers(("WWW-Authenticate" = String))),
         (status = 403, description = "The token is another user's", body = ErrorBody), (status = 404, description = "No such task of this user", body = ErrorBody)))]
 #[patch("/<_user_id>/tasks/<id>/complete")]
-async fn toggle(owner: Owner, _user_id: &str, id: TaskId, db: &State<Db>) -> AppResult<WithHeaders<Json<Task>>> {
-    task_reply(store::toggle(db, &owner.user_id, id.get()?, now_millis()).await)
+async fn toggle(
+    owner: Owner,
+    _user_id: &str,
+    id: TaskId,
+    db: &State<Db>,
+    hub: &State<Arc<Hub>>,
+) -> AppResult<WithHeaders<Json<Task>>> {
+    updated_reply(store::toggle(db, &owner.user_id, id.get()?, now_millis()).await, db, hub)
 }
 
 #[utoipa::path(delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("user_id" = String, Path, description = "Must equal the token's `sub`"), ("id" = i64, Path, description = "Task id")),
     responses((status = 204, description = "Deleted"), (status = 401, description = "Missing, invalid or expired bearer token", body = ErrorBody, headers(("WWW-Authenticate" = String))),
         (status = 403, description = "The token is another user's", body = ErrorBody), (status = 404, description = "No such task of this user", body = ErrorBody)))]
 #[delete("/<_user_id>/tasks/<id>")]
-async fn remove(owner: Owner, _user_id: &str, id: TaskId, db: &State<Db>) -> AppResult<Status> {
-    if store::delete(db, &owner.user_id, id.get()?).await? {
-        Ok(Status::NoContent)
-    } else {
-        Err(not_found())
-    }
+async fn remove(owner: Owner, _user_id: &str, id: TaskId, db: &State<Db>, hub: &State<Arc<Hub>>) -> AppResult<Status> {
+    let id = id.get()?;
+    let version = store::delete(db, &owner.user_id, id).await?.ok_or_else(not_found)?;
+    events::announce(db, hub, &owner.user_id, || Event::deleted(version, id));
+    Ok(Status::NoContent)
 }
 
 #[cfg(test)]

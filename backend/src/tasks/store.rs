@@ -18,6 +18,25 @@ type TaskRow = (i64, String, String, String, bool, i64, i64);
 
 const COLUMNS: &str = "id, user_id, title, description, completed, created_at, updated_at";
 
+/// A written row and the user's version after the write.
+type WrittenRow = (i64, String, String, String, bool, i64, i64, i64);
+
+/// The `RETURNING` column that gives the user's version after a one-row
+/// write, with `$n` binding the user id. SQLite computes `RETURNING` before
+/// the row's AFTER trigger bumps the counter (it reports no change a
+/// trigger makes), so "before + 1" is exact there: one writer, one row, one
+/// bump. On PostgreSQL the trigger announces the version itself (migration
+/// 8) and this value goes unused.
+fn version_after(n: u8) -> String {
+    format!("COALESCE((SELECT version FROM task_counts WHERE user_id = ${n}), 0) + 1")
+}
+
+fn to_written(
+    (id, user_id, title, description, completed, created_at, updated_at, version): WrittenRow,
+) -> (Task, i64) {
+    (to_task((id, user_id, title, description, completed, created_at, updated_at)), version)
+}
+
 fn to_task((id, user_id, title, description, completed, created_at, updated_at): TaskRow) -> Task {
     Task {
         id,
@@ -100,7 +119,7 @@ pub async fn create(
     description: &str,
     now: i64,
     max_tasks: u32,
-) -> Result<Option<Task>, sqlx::Error> {
+) -> Result<Option<(Task, i64)>, sqlx::Error> {
     let lock = match db.engine() {
         Engine::Postgres => " FOR UPDATE",
         Engine::Sqlite => "",
@@ -108,9 +127,10 @@ pub async fn create(
     let sql = format!(
         "WITH c AS (SELECT total FROM task_counts WHERE user_id = $1{lock}) \
          INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at) \
-         SELECT $1, $2, $3, FALSE, $4, $4 WHERE COALESCE((SELECT total FROM c), 0) < $5 RETURNING {COLUMNS}"
+         SELECT $1, $2, $3, FALSE, $4, $4 WHERE COALESCE((SELECT total FROM c), 0) < $5 RETURNING {COLUMNS}, {}",
+        version_after(1)
     );
-    let rows: Vec<TaskRow> = on_db!(db, |pool| sqlx::query_as(&sql)
+    let rows: Vec<WrittenRow> = on_db!(db, |pool| sqlx::query_as(&sql)
         .bind(user_id)
         .bind(title)
         .bind(description)
@@ -118,7 +138,7 @@ pub async fn create(
         .bind(i64::from(max_tasks))
         .fetch_all(pool)
         .await)?;
-    Ok(rows.into_iter().next().map(to_task))
+    Ok(rows.into_iter().next().map(to_written))
 }
 
 pub async fn get(db: &Db, user_id: &str, id: i64) -> Result<Option<Task>, sqlx::Error> {
@@ -137,12 +157,13 @@ pub async fn update(
     description: Option<&str>,
     completed: Option<bool>,
     now: i64,
-) -> Result<Option<Task>, sqlx::Error> {
+) -> Result<Option<(Task, i64)>, sqlx::Error> {
     let sql = format!(
         "UPDATE tasks SET title = COALESCE($1, title), description = COALESCE($2, description), \
-         completed = COALESCE($3, completed), updated_at = $4 WHERE id = $5 AND user_id = $6 RETURNING {COLUMNS}"
+         completed = COALESCE($3, completed), updated_at = $4 WHERE id = $5 AND user_id = $6 RETURNING {COLUMNS}, {}",
+        version_after(6)
     );
-    let rows: Vec<TaskRow> = on_db!(db, |pool| sqlx::query_as(&sql)
+    let rows: Vec<WrittenRow> = on_db!(db, |pool| sqlx::query_as(&sql)
         .bind(title)
         .bind(description)
         .bind(completed)
@@ -151,26 +172,24 @@ pub async fn update(
         .bind(user_id)
         .fetch_all(pool)
         .await)?;
-    Ok(rows.into_iter().next().map(to_task))
+    Ok(rows.into_iter().next().map(to_written))
 }
 
 /// Flips `completed` in one statement (no read-modify-write race).
-pub async fn toggle(db: &Db, user_id: &str, id: i64, now: i64) -> Result<Option<Task>, sqlx::Error> {
+pub async fn toggle(db: &Db, user_id: &str, id: i64, now: i64) -> Result<Option<(Task, i64)>, sqlx::Error> {
     let sql = format!(
-        "UPDATE tasks SET completed = NOT completed, updated_at = $1 WHERE id = $2 AND user_id = $3 RETURNING {COLUMNS}"
+        "UPDATE tasks SET completed = NOT completed, updated_at = $1 WHERE id = $2 AND user_id = $3 \
+         RETURNING {COLUMNS}, {}",
+        version_after(3)
     );
-    let rows: Vec<TaskRow> =
+    let rows: Vec<WrittenRow> =
         on_db!(db, |pool| sqlx::query_as(&sql).bind(now).bind(id).bind(user_id).fetch_all(pool).await)?;
-    Ok(rows.into_iter().next().map(to_task))
+    Ok(rows.into_iter().next().map(to_written))
 }
 
-/// Whether a task of this user was deleted.
-pub async fn delete(db: &Db, user_id: &str, id: i64) -> Result<bool, sqlx::Error> {
-    on_db!(db, |pool| Ok(sqlx::query("DELETE FROM tasks WHERE id = $1 AND user_id = $2")
-        .bind(id)
-        .bind(user_id)
-        .execute(pool)
-        .await?
-        .rows_affected()
-        > 0))
+/// The user's version after the deletion, if a task of theirs was deleted.
+pub async fn delete(db: &Db, user_id: &str, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    let sql = format!("DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING {}", version_after(2));
+    let rows: Vec<(i64,)> = on_db!(db, |pool| sqlx::query_as(&sql).bind(id).bind(user_id).fetch_all(pool).await)?;
+    Ok(rows.into_iter().next().map(|(v,)| v))
 }

@@ -290,6 +290,7 @@ pub fn verify(token: &str, jwks: &jsonwebtoken::jwk::JwkSet) -> Result<serde_jso
 pub mod jwks;
 pub mod process;
 pub mod smtp;
+pub mod sse;
 
 /// An owned response: status, headers and body text.
 #[derive(Debug)]
