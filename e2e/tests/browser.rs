@@ -267,7 +267,16 @@ fn err(e: impl std::fmt::Display) -> String {
 
 /// Polls (bounded) until the text of `css` satisfies `ok`; returns that text.
 async fn until_text(browser: &Client, css: &str, ok: impl Fn(&str) -> bool) -> Result<String, String> {
-    let deadline = std::time::Instant::now() + WAIT;
+    until_text_within(browser, css, WAIT, ok).await
+}
+
+async fn until_text_within(
+    browser: &Client,
+    css: &str,
+    within: Duration,
+    ok: impl Fn(&str) -> bool,
+) -> Result<String, String> {
+    let deadline = std::time::Instant::now() + within;
     let mut last = String::new();
     while std::time::Instant::now() < deadline {
         if let Ok(el) = browser.find(Locator::Css(css)).await {
@@ -278,7 +287,7 @@ async fn until_text(browser: &Client, css: &str, ok: impl Fn(&str) -> bool) -> R
         }
         rocket::tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    Err(format!("`{css}` never matched; last text: {last:?}"))
+    Err(format!("`{css}` did not match within {within:?}; last text: {last:?}"))
 }
 
 /// Polls (bounded) until `count` elements match `css`.
@@ -674,6 +683,99 @@ async fn a_deleted_account_takes_its_tasks_and_the_email_can_sign_up_again() {
         sign_up(browser, &base, email).await?;
         until_text(browser, ".empty", |t| t.contains("Nothing to do yet")).await?;
         Ok(())
+    })
+    .await;
+}
+
+/// How soon a change made on one device must show on another (issue #16).
+const LIVE: Duration = Duration::from_secs(2);
+
+/// The text of every task row, in order.
+async fn task_texts(browser: &Client) -> Result<Vec<String>, String> {
+    let mut texts = Vec::new();
+    for row in browser.find_all(Locator::Css("[data-testid=task]")).await.map_err(err)? {
+        texts.push(row.text().await.map_err(err)?);
+    }
+    Ok(texts)
+}
+
+/// Two devices of one user (separate browsers: a stream each) see each
+/// other's adds, toggles, edits and deletes without a reload; a third
+/// browser, another user's, sees none of them.
+#[rocket::async_test]
+async fn changes_on_one_device_appear_on_the_other_without_a_reload() {
+    let server = Server::start().await;
+    let driver = Driver::start().await;
+    let base = server.base_url.clone();
+
+    in_browsers(&driver, 3, async |browsers: &[Client]| {
+        let [laptop, phone, stranger] = browsers else { unreachable!() };
+        sign_up(laptop, &base, "live@example.com").await?;
+        sign_in(phone, &base, "live@example.com", PASSWORD).await?;
+        sign_up(stranger, &base, "stranger@example.com").await?;
+        for browser in [laptop, phone, stranger] {
+            until_text(browser, "[data-testid=live]", |t| t == "Live").await?;
+        }
+        add_task(stranger, "Not yours").await?;
+
+        add_task(laptop, "Buy milk").await?;
+        until_text_within(phone, "ul.tasks li:first-child .title", LIVE, |t| t == "Buy milk").await?;
+        add_task(phone, "Call mum").await?;
+        until_text_within(laptop, "ul.tasks li:first-child .title", LIVE, |t| t == "Call mum").await?;
+
+        click(phone, "ul.tasks li:last-child input[type=checkbox]").await?;
+        until_text_within(laptop, ".filters", LIVE, |t| t.contains("Completed (1)")).await?;
+
+        click(laptop, "ul.tasks li:first-child button.ghost:not(.danger)").await?;
+        fill(laptop, "ul.tasks li:first-child input.edit", &format!("Call mum tonight{ENTER}")).await?;
+        until_text_within(phone, "ul.tasks li:first-child .title", LIVE, |t| t == "Call mum tonight").await?;
+
+        click(phone, "ul.tasks li:last-child button.danger").await?;
+        until_count(laptop, "[data-testid=task]", 1).await?;
+        until_text_within(laptop, "ul.tasks li:first-child .title", LIVE, |t| t == "Call mum tonight").await?;
+
+        // Each device lists each task once (its own change arrived as an
+        // event too), and nothing of the other user's.
+        for browser in [laptop, phone] {
+            let texts = task_texts(browser).await?;
+            if texts.len() != 1 || !texts[0].contains("Call mum tonight") {
+                return Err(format!("expected only \"Call mum tonight\", saw {texts:?}"));
+            }
+        }
+        let theirs = task_texts(stranger).await?;
+        if theirs.len() != 1 || !theirs[0].contains("Not yours") {
+            return Err(format!("the other user's list changed: {theirs:?}"));
+        }
+        Ok(())
+    })
+    .await;
+}
+
+/// Tabs of one browser share one stream: with one stream allowed per user,
+/// a change made in one tab still shows in the other, through the tab that
+/// holds the stream.
+#[rocket::async_test]
+async fn tabs_of_one_browser_share_one_stream() {
+    let server = Server::start_with(&[("events_max_streams_per_user", "1")]).await;
+    let driver = Driver::start().await;
+    let base = server.base_url.clone();
+
+    in_browser(&driver, async |browser: &Client| {
+        sign_up(browser, &base, "tabs@example.com").await?;
+        until_text(browser, "[data-testid=live]", |t| t == "Live").await?;
+        let first = browser.window().await.map_err(err)?;
+        let second = browser.new_window(true).await.map_err(err)?.handle;
+        browser.switch_to_window(second.clone()).await.map_err(err)?;
+        browser.goto(&format!("{base}/tasks")).await.map_err(err)?;
+        until_text(browser, "[data-testid=live]", |t| t == "Live").await?;
+
+        add_task(browser, "Made in the second tab").await?;
+        browser.switch_to_window(first).await.map_err(err)?;
+        until_text_within(browser, "ul.tasks li:first-child .title", LIVE, |t| t == "Made in the second tab").await?;
+        add_task(browser, "Made in the first tab").await?;
+        browser.switch_to_window(second).await.map_err(err)?;
+        until_text_within(browser, "ul.tasks li:first-child .title", LIVE, |t| t == "Made in the first tab").await?;
+        until_count(browser, "[data-testid=task]", 2).await
     })
     .await;
 }

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod components;
 mod config;
 mod hooks;
+mod live;
 mod pages;
 mod routes;
 mod task_list;

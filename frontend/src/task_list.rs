@@ -34,8 +34,14 @@ pub(crate) enum TaskAction {
     /// Put `task` in the list: over the task with the same id, else where its
     /// id sorts (newest first, below unsaved placeholders).
     Upsert(Task),
-    /// Replace the task with id `.0` (a placeholder) by `.1`.
+    /// Replace the task with id `.0` (a placeholder) by `.1` — or just drop
+    /// the placeholder when `.1` is already listed (its live event came
+    /// first): never shown twice.
     Swap(i64, Task),
+    /// A task changed elsewhere (a live event): replaced where it is listed;
+    /// one not listed is on a page not loaded yet, or deleted here while the
+    /// delete is on its way, and stays unlisted.
+    Update(Task),
     Remove(i64),
 }
 
@@ -89,10 +95,17 @@ impl Reducible for TaskList {
                 }
             },
             TaskAction::Swap(placeholder, task) => {
+                if next.tasks.iter().any(|t| t.id == task.id) {
+                    return self.reduce(TaskAction::Remove(placeholder));
+                }
                 if let Some(existing) = next.tasks.iter_mut().find(|t| t.id == placeholder) {
                     *existing = task;
                 }
             }
+            TaskAction::Update(task) => match next.tasks.iter_mut().find(|t| t.id == task.id) {
+                Some(existing) => *existing = task,
+                None => return self,
+            },
             TaskAction::Remove(id) => {
                 let before = next.tasks.len();
                 next.tasks.retain(|t| t.id != id);
@@ -147,6 +160,27 @@ pub(crate) mod tests {
         assert_eq!((ids(&list), list.total), (vec![-1, 2, 1], 3), "placeholder on top");
         let list = list.reduce(TaskAction::Swap(-1, task(3, false)));
         assert_eq!((ids(&list), list.total), (vec![3, 2, 1], 3));
+    }
+
+    #[test]
+    fn a_live_event_that_beats_the_answer_never_lists_the_task_twice() {
+        let list = loaded(vec![task(2, false)]).reduce(TaskAction::Upsert(task(-1, false)));
+        let list = list.reduce(TaskAction::Upsert(task(3, false)));
+        assert_eq!((ids(&list), list.total), (vec![-1, 3, 2], 3), "the event lists the saved task");
+        let list = list.reduce(TaskAction::Swap(-1, task(3, false)));
+        assert_eq!((ids(&list), list.total), (vec![3, 2], 2), "the answer drops the placeholder");
+        let again = list.clone().reduce(TaskAction::Upsert(task(3, false)));
+        assert_eq!(*again, *list, "a late event changes nothing");
+    }
+
+    #[test]
+    fn a_live_update_replaces_a_listed_task_and_never_revives_one() {
+        let list = loaded(vec![task(2, false), task(1, false)]);
+        let toggled = list.clone().reduce(TaskAction::Update(task(1, true)));
+        assert_eq!((ids(&toggled), toggled.total, toggled.tasks[1].completed), (vec![2, 1], 2, true));
+        let deleted_here = list.reduce(TaskAction::Remove(1));
+        let after = deleted_here.clone().reduce(TaskAction::Update(task(1, true)));
+        assert!(Rc::ptr_eq(&after, &deleted_here), "not listed: nothing changes (no re-render)");
     }
 
     #[test]

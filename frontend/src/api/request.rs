@@ -1,7 +1,7 @@
 //! The one request function every HTTP call goes through, and where paths go
 //! (`config::endpoints`).
 
-use gloo_net::http::{Headers, Method, RequestBuilder};
+use gloo_net::http::{Headers, Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use shared::ErrorBody;
 use web_sys::RequestCredentials;
@@ -26,9 +26,8 @@ pub(crate) fn auth_url(path: &str) -> Result<String, ApiError> {
     Ok(format!("{}{path}", endpoints().map_err(ApiError::Config)?.auth_base))
 }
 
-/// Sends a request (JSON body and bearer token optional, cookies included so
-/// a cross-origin auth server works) and decodes the JSON answer; an empty
-/// body (204) decodes as JSON `null`.
+/// Sends a request (JSON body and bearer token optional; see `send`) and
+/// decodes the JSON answer; an empty body (204) decodes as JSON `null`.
 pub(crate) async fn request<T: DeserializeOwned>(
     method: Method,
     url: &str,
@@ -48,10 +47,30 @@ async fn exchange(
     bearer: Option<&str>,
     json: Option<String>,
 ) -> Result<(String, Headers), ApiError> {
-    let mut builder = RequestBuilder::new(url)
-        .method(method)
-        .header("Accept", "application/json")
-        .credentials(RequestCredentials::Include);
+    let builder = RequestBuilder::new(url).method(method).header("Accept", "application/json");
+    let response = send(builder, bearer, json).await?;
+    let headers = response.headers();
+    let text = response.text().await.map_err(|e| ApiError::Network(e.to_string()))?;
+    Ok((text, headers))
+}
+
+/// Opens a streamed answer (`GET`, bearer token, the extra `headers`): the
+/// response with its body not yet read, once the status is a 2xx.
+pub(crate) async fn open(
+    url: &str,
+    bearer: &str,
+    headers: &[(&str, &str)],
+    signal: &web_sys::AbortSignal,
+) -> Result<Response, ApiError> {
+    let builder = headers.iter().fold(RequestBuilder::new(url).abort_signal(Some(signal)), |b, (k, v)| b.header(k, v));
+    send(builder, Some(bearer), None).await
+}
+
+/// Cookies included (so a cross-origin auth server works), the bearer token
+/// and a JSON body if given; a non-2xx status becomes `ApiError::Http` with
+/// the server's `{message, code}` and `Retry-After`.
+async fn send(builder: RequestBuilder, bearer: Option<&str>, json: Option<String>) -> Result<Response, ApiError> {
+    let mut builder = builder.credentials(RequestCredentials::Include);
     if let Some(token) = bearer {
         builder = builder.header("Authorization", &format!("Bearer {token}"));
     }
@@ -68,13 +87,12 @@ async fn exchange(
     };
     let response = sent.map_err(|e| ApiError::Network(e.to_string()))?;
     let status = response.status();
-    let headers = response.headers();
-    let text = response.text().await.map_err(|e| ApiError::Network(e.to_string()))?;
     if !(200..300).contains(&status) {
-        let retry_after = headers.get("retry-after").and_then(|v| v.trim().parse().ok());
+        let retry_after = response.headers().get("retry-after").and_then(|v| v.trim().parse().ok());
+        let text = response.text().await.map_err(|e| ApiError::Network(e.to_string()))?;
         return Err(ApiError::Http { status, body: json::from_str::<ErrorBody>(&text).ok(), retry_after });
     }
-    Ok((text, headers))
+    Ok(response)
 }
 
 #[cfg(test)]

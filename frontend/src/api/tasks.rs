@@ -11,17 +11,22 @@ fn tasks_url(user_id: &str, rest: &str) -> Result<String, ApiError> {
     api_url(&format!("/api/{user_id}/tasks{rest}"))
 }
 
-/// One page (newest first) and the total count.
-pub(crate) async fn list(
-    user_id: &str,
-    token: &str,
-    offset: usize,
-    limit: usize,
-) -> Result<(Vec<Task>, usize), ApiError> {
+/// One page (newest first).
+pub(crate) struct Page {
+    pub(crate) tasks: Vec<Task>,
+    /// How many there are in all.
+    pub(crate) total: usize,
+    /// The user's change version the page was read at (`X-Change-Version`):
+    /// where the live stream resumes.
+    pub(crate) version: Option<i64>,
+}
+
+pub(crate) async fn list(user_id: &str, token: &str, offset: usize, limit: usize) -> Result<Page, ApiError> {
     let url = tasks_url(user_id, &format!("?sort=-created_at&limit={limit}&offset={offset}"))?;
     let reply = request::<Vec<Task>>(Method::GET, &url, Some(token), None).await?;
     let total = reply.headers.get("x-total-count").and_then(|t| t.parse().ok()).unwrap_or(reply.body.len());
-    Ok((reply.body, total))
+    let version = reply.headers.get("x-change-version").and_then(|v| v.parse().ok());
+    Ok(Page { tasks: reply.body, total, version })
 }
 
 pub(crate) async fn create(

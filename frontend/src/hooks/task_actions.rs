@@ -13,6 +13,7 @@ use shared::Task;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
+use crate::api::events::{Announced, Change};
 use crate::api::tasks as task_api;
 use crate::hooks::api::{use_api, ApiHandle};
 use crate::task_list::{TaskAction, TaskList};
@@ -70,6 +71,10 @@ pub(crate) struct UseTaskActionsHandle {
     toasts: ToastHandle,
     /// Ids for unsaved tasks: negative, so they never meet a server id.
     next_placeholder: Rc<Cell<i64>>,
+    /// The change version the list reflects (the first page's
+    /// `X-Change-Version`, then each live event's id): where a live stream
+    /// resumes. `None` until the first page is in.
+    version: Rc<Cell<Option<i64>>>,
 }
 
 impl Deref for UseTaskActionsHandle {
@@ -83,15 +88,44 @@ impl Deref for UseTaskActionsHandle {
 impl UseTaskActionsHandle {
     /// Loads a page from `offset` (0: the first page, replacing the list).
     pub(crate) fn load(&self, offset: usize) {
-        let (api, list) = (self.api.clone(), self.list.dispatcher());
+        let (api, list, version) = (self.api.clone(), self.list.dispatcher(), self.version.clone());
         list.dispatch(TaskAction::Loading);
         spawn_local(async move {
             let answer = api.run(|uid, token| async move { task_api::list(&uid, &token, offset, PAGE).await }).await;
             list.dispatch(match answer {
-                Ok((tasks, total)) => TaskAction::Loaded { tasks, total, append: offset > 0 },
+                Ok(page) => {
+                    if offset == 0 {
+                        version.set(page.version.or(version.get()).or(Some(0)));
+                    }
+                    TaskAction::Loaded { tasks: page.tasks, total: page.total, append: offset > 0 }
+                }
                 Err(why) => TaskAction::LoadFailed(why),
             });
         });
+    }
+
+    /// Where a live stream resumes (`None` before the first page is in).
+    pub(crate) fn version(&self) -> Option<i64> {
+        self.version.get()
+    }
+
+    pub(crate) fn api(&self) -> &ApiHandle {
+        &self.api
+    }
+
+    /// Shows a change made elsewhere (a live event), by task id: an event
+    /// for this tab's own change finds it already shown and changes nothing.
+    pub(crate) fn apply(&self, announced: Announced) {
+        if let Some(v) = announced.version {
+            self.version.set(Some(v));
+        }
+        let list = self.list.dispatcher();
+        match announced.change {
+            Change::Created(task) => list.dispatch(TaskAction::Upsert(task)),
+            Change::Updated(task) => list.dispatch(TaskAction::Update(task)),
+            Change::Deleted(id) => list.dispatch(TaskAction::Remove(id)),
+            Change::Resync => self.load(0),
+        }
     }
 
     /// Loads the next page.
@@ -201,6 +235,7 @@ pub(crate) fn use_task_actions() -> UseTaskActionsHandle {
         api: use_api(),
         toasts: use_toasts(),
         next_placeholder: (*use_memo((), |_| Rc::new(Cell::new(0)))).clone(),
+        version: (*use_memo((), |_| Rc::new(Cell::new(None)))).clone(),
     };
     {
         let handle = handle.clone();

@@ -8,8 +8,10 @@ use yew::prelude::*;
 
 use crate::components::filters::Filters;
 use crate::components::input::input_value;
+use crate::components::live_badge::LiveBadge;
 use crate::components::task_item::TaskItem;
 use crate::hooks::filter::use_remembered_filter;
+use crate::hooks::live::use_live_updates;
 use crate::hooks::redirect::use_signed_in_user;
 use crate::hooks::task_actions::{use_task_actions, NotAdded};
 use crate::hooks::title::use_title;
@@ -28,6 +30,7 @@ pub(crate) fn Tasks() -> Html {
 #[component]
 fn TaskManager() -> Html {
     let tasks = use_task_actions();
+    let live = use_live_updates(&tasks);
     let (filter, onfilter) = use_remembered_filter();
     let title = use_state(String::new);
     let details = use_state(String::new);
@@ -98,7 +101,10 @@ fn TaskManager() -> Html {
 
     html! {
         <section class="card">
-            <h1>{ "Your tasks" }</h1>
+            <div class="card-title">
+                <h1>{ "Your tasks" }</h1>
+                <LiveBadge status={live} />
+            </div>
             <form class="add" onsubmit={onadd}>
                 <label for="new-task" class="visually-hidden">{ "New task (Enter adds it)" }</label>
                 <input id="new-task" type="text" placeholder="What needs doing?" maxlength={TITLE_MAX_CHARS.to_string()}
