@@ -8,10 +8,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
+use crate::bench_events;
 use crate::process::{cargo, run_status, step};
 use crate::server::{request, sign_up, Server, User, PASSWORD};
 use crate::tools::{self, Tools};
@@ -23,6 +24,18 @@ const STORM_READERS: u32 = 16;
 const FLOODERS: u32 = 4;
 /// Issue #6's budget for the SPA's first load, gzipped.
 const SPA_BUDGET_BYTES: u64 = 140 * 1000;
+/// Tasks per user on the bench server: the create scenarios make far more
+/// than the default quota of 10,000.
+const TASK_QUOTA: &str = "100000000";
+
+/// Scenario 10's figures: the probe's latency, server memory per open stream
+/// and the creates running beside it.
+struct EventFigures {
+    streams: usize,
+    latency: bench_events::Latency,
+    per_stream_kib: Option<f64>,
+    background: Measured,
+}
 
 pub const USAGE: &str = "usage: cargo xtask bench [--postgres] [--duration SECONDS] [--server PATH]
 
@@ -98,6 +111,9 @@ pub(crate) struct Measured {
     pub(crate) p99_ms: f64,
     /// Responses with another status than expected, plus transport errors.
     pub(crate) errors: u64,
+    /// On SQLite, for the write scenarios: writes per group commit during
+    /// the run, and the largest batch-size bucket seen (`/api/ready`).
+    pub(crate) batches: Option<(f64, &'static str)>,
 }
 
 impl Measured {
@@ -105,6 +121,8 @@ impl Measured {
         json!({
             "scenario": self.scenario, "concurrency": self.concurrency, "requests": self.requests,
             "rps": round(self.rps), "p50_ms": round(self.p50_ms), "p99_ms": round(self.p99_ms), "errors": self.errors,
+            "writes_per_batch": self.batches.map(|(mean, _)| round(mean)),
+            "largest_batches": self.batches.map(|(_, largest)| largest),
         })
     }
 }
@@ -192,7 +210,25 @@ fn parse_report(report: &Value, scenario: &'static str, concurrency: u32, expect
         p50_ms: number("/latencyPercentiles/p50").unwrap_or(f64::NAN) * 1000.0,
         p99_ms: number("/latencyPercentiles/p99").unwrap_or(f64::NAN) * 1000.0,
         errors,
+        batches: None,
     })
+}
+
+/// The server's group-commit counters (`/api/ready`'s `writes`; SQLite only).
+fn batching(port: u16) -> Option<Value> {
+    request(port, "GET", "/api/ready", &[], None).ok()?.json().ok()?.get("writes").cloned()
+}
+
+/// Writes per batch between two snapshots of `batching`, and the largest
+/// size bucket that grew.
+fn batches_between(before: &Option<Value>, after: &Option<Value>) -> Option<(f64, &'static str)> {
+    const BUCKETS: [&str; 8] = ["1", "2-3", "4-7", "8-15", "16-31", "32-63", "64-127", "128+"];
+    let (before, after) = (before.as_ref()?, after.as_ref()?);
+    let delta = |field: &str| after[field].as_u64()?.checked_sub(before[field].as_u64()?);
+    let (writes, batches) = (delta("writes")?, delta("batches")?);
+    let grew = |i: usize| after["by_size"][i].as_u64() > before["by_size"][i].as_u64();
+    let largest = (0..BUCKETS.len()).rev().find(|&i| grew(i)).map(|i| BUCKETS[i])?;
+    (batches > 0).then(|| (writes as f64 / batches as f64, largest))
 }
 
 pub(crate) fn create_task_body(title: &str) -> String {
@@ -304,7 +340,7 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
         &binary,
         root,
         &database_url,
-        &[("DIST_DIR", dist.to_str().unwrap_or("dist")), ("RUST_LOG", "error")],
+        &[("DIST_DIR", dist.to_str().unwrap_or("dist")), ("RUST_LOG", "error"), ("TASKS_MAX_PER_USER", TASK_QUOTA)],
     )?;
     let base = server.base_url();
     let port = server.port;
@@ -407,7 +443,11 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
     let mut results = Vec::new();
     for (name, load) in &scenarios {
         for c in CONCURRENCY {
-            let m = step(&format!("scenario {name}, concurrency {c}"), || load.run(&oha, name, c, amount))?;
+            let before = batching(port);
+            let mut m = step(&format!("scenario {name}, concurrency {c}"), || load.run(&oha, name, c, amount))?;
+            if load.method != "GET" {
+                m.batches = batches_between(&before, &batching(port));
+            }
             results.push(m);
         }
     }
@@ -451,9 +491,56 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
     results.push(flood_reads);
     results.push(flooding);
     let rss_after = server.rss_kib();
+
+    // 10: event latency with 1,000 open streams beside creates at c=16; on
+    // PostgreSQL the streams are on a second replica.
+    let replica = match engine {
+        "postgres" => Some(Server::start(
+            &binary,
+            root,
+            &database_url,
+            &[("RUST_LOG", "error"), ("TASKS_MAX_PER_USER", TASK_QUOTA)],
+        )?),
+        _ => None,
+    };
+    let events = step("scenario 10 event latency with 1,000 open streams", || {
+        let users =
+            (0..bench_events::USERS).map(|i| sign_up(port, &format!("streamer{i}"))).collect::<Result<Vec<_>, _>>()?;
+        let stream_server = replica.as_ref().unwrap_or(&server);
+        // Memory per stream is the slope from 500 to 1,000 open streams:
+        // what one more costs, not the first stream's one-time allocations.
+        let half = users.len() / 2;
+        let mut streams = bench_events::Streams::new();
+        streams.open(stream_server.port, &users[..half], 0)?;
+        let (rss_half, streams_half) = (stream_server.rss_kib(), streams.len());
+        streams.open(stream_server.port, &users[half..], half)?;
+        let rss_open = stream_server.rss_kib();
+        let creates = Load {
+            method: "POST",
+            url: format!("{base}/api/{}/tasks", users[0].id),
+            token: Some(&users[0].jwt),
+            body: Some(create_task_body("Created beside the streams")),
+            expect: 201,
+            args: Vec::new(),
+        };
+        let creating = creates.spawn(&oha, STORM_READERS, amount)?;
+        let latency = streams.probe(
+            port,
+            &users,
+            &create_task_body("Probe task"),
+            Duration::from_secs(options.load.duration_secs),
+        );
+        let background = creates.collect(creating, "10 creates beside streams", STORM_READERS)?;
+        let per_stream = match (rss_half, rss_open) {
+            (Some(a), Some(b)) => Some(b.saturating_sub(a) as f64 / (streams.len() - streams_half) as f64),
+            _ => None,
+        };
+        Ok(EventFigures { streams: streams.len(), latency: latency?, per_stream_kib: per_stream, background })
+    })?;
+    drop(replica);
     drop(server);
 
-    report(&out_dir, engine, options, &results, &weight, (rss_before, rss_after))
+    report(&out_dir, engine, options, &results, &weight, (rss_before, rss_after), &events)
 }
 
 fn find<'a>(results: &'a [Measured], prefix: &str, c: u32) -> Option<&'a Measured> {
@@ -474,12 +561,17 @@ fn report(
     results: &[Measured],
     weight: &[(String, u64)],
     (rss_before, rss_after): (Option<u64>, Option<u64>),
+    events: &EventFigures,
 ) -> Result<(), String> {
     println!("\n==> results ({engine}, {} s per run, oha on the same machine)\n", options.load.duration_secs);
-    println!("{:<26} {:>4} {:>10} {:>9} {:>9} {:>7}", "scenario", "c", "req/s", "p50 ms", "p99 ms", "errors");
+    println!(
+        "{:<26} {:>4} {:>10} {:>9} {:>9} {:>7}  writes/batch (largest)",
+        "scenario", "c", "req/s", "p50 ms", "p99 ms", "errors"
+    );
     for m in results {
+        let batches = m.batches.map(|(mean, largest)| format!("{mean:.1} ({largest})")).unwrap_or_default();
         println!(
-            "{:<26} {:>4} {:>10.0} {:>9.2} {:>9.2} {:>7}",
+            "{:<26} {:>4} {:>10.0} {:>9.2} {:>9.2} {:>7}  {batches}",
             m.scenario, m.concurrency, m.rps, m.p50_ms, m.p99_ms, m.errors
         );
     }
@@ -487,6 +579,8 @@ fn report(
     let rps = |p: &str, c| find(results, p, c).map(|m| m.rps);
     let p50 = |p: &str, c| find(results, p, c).map(|m| m.p50_ms);
     let p99 = |p: &str, c| find(results, p, c).map(|m| m.p99_ms);
+    // Issue #16: one process on SQLite, across two replicas on PostgreSQL.
+    let event_target = if engine == "postgres" { 100.0 } else { 50.0 };
     let spa_total: u64 = weight.iter().filter(|(k, _)| k != "html").map(|(_, b)| b).sum();
     // (name, value, target, whether higher is better)
     let checks: Vec<(&str, Option<f64>, f64, bool)> = vec![
@@ -499,6 +593,8 @@ fn report(
         ("list br+gzip / plain list, req/s, c64", ratio(rps("8 ", 64), rps("1 ", 64)), 0.9, true),
         ("flood / calm list p50, c16", ratio(p50("9 list", STORM_READERS), p50("1 ", STORM_READERS)), 1.5, false),
         ("flood / calm list p99, c16", ratio(p99("9 list", STORM_READERS), p99("1 ", STORM_READERS)), 1.5, false),
+        ("event latency p99, 1,000 streams, ms", Some(events.latency.p99_ms), event_target, false),
+        ("server RSS per open stream, KiB", events.per_stream_kib, 20.0, false),
     ];
     println!("\n{:<42} {:>9} {:>8}  verdict", "ratio / figure", "value", "target");
     for (name, value, target, higher) in &checks {
@@ -527,6 +623,11 @@ fn report(
             SPA_BUDGET_BYTES / 1000
         );
     }
+    let l = &events.latency;
+    println!(
+        "\nevents: {} streams; {} probes ({} lost), p50 {:.2} ms, p99 {:.2} ms; beside {:.0} creates/s (c{})",
+        events.streams, l.probes, l.lost, l.p50_ms, l.p99_ms, events.background.rps, events.background.concurrency
+    );
     if let (Some(a), Some(b)) = (rss_before, rss_after) {
         println!("server RSS: {:.1} MiB after seeding, {:.1} MiB at the end", a as f64 / 1024.0, b as f64 / 1024.0);
     }
@@ -540,6 +641,11 @@ fn report(
         "ratios": checks.iter().map(|(n, v, t, _)| json!({"name": n, "value": v.map(round), "target": t})).collect::<Vec<_>>(),
         "spa_gzip_bytes": weight.iter().map(|(k, b)| (k.clone(), json!(b))).collect::<serde_json::Map<_, _>>(),
         "server_rss_kib": {"after_seeding": rss_before, "end": rss_after},
+        "events": {
+            "streams": events.streams, "probes": l.probes, "lost": l.lost,
+            "p50_ms": round(l.p50_ms), "p99_ms": round(l.p99_ms),
+            "rss_kib_per_stream": events.per_stream_kib.map(round), "beside": events.background.to_json(),
+        },
     });
     let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
     for name in [format!("{engine}-{stamp}.json"), format!("{engine}-latest.json")] {
@@ -548,7 +654,7 @@ fn report(
     }
     println!("\nwritten: target/bench/{engine}-{stamp}.json (and {engine}-latest.json)");
 
-    let errors: u64 = results.iter().map(|m| m.errors).sum();
+    let errors: u64 = results.iter().chain([&events.background]).map(|m| m.errors).sum::<u64>() + l.lost as u64;
     if errors > 0 {
         return Err(format!("{errors} responses had an unexpected status or failed (see the errors column)"));
     }

@@ -2,6 +2,7 @@
 //! `cargo xtask test`: install test tools, then every suite, with a summary.
 
 mod bench;
+mod bench_events;
 mod compat;
 mod cycles;
 mod fuzz;
