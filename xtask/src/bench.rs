@@ -495,11 +495,12 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
     // 10: event latency with 1,000 open streams beside creates at c=16; on
     // PostgreSQL the streams are on a second replica.
     let replica = match engine {
+        // Same public URL as the first: tokens name it as issuer and audience.
         "postgres" => Some(Server::start(
             &binary,
             root,
             &database_url,
-            &[("RUST_LOG", "error"), ("TASKS_MAX_PER_USER", TASK_QUOTA)],
+            &[("RUST_LOG", "error"), ("TASKS_MAX_PER_USER", TASK_QUOTA), ("BETTER_AUTH_URL", &base)],
         )?),
         _ => None,
     };

@@ -71,7 +71,7 @@ fn backoff_ms(attempts: i32) -> i64 {
 async fn claim(db: &Db, now: i64) -> Result<Vec<Claimed>, sqlx::Error> {
     let lock = match db {
         Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
-        Db::Sqlite(_) => "",
+        Db::Sqlite(..) => "",
     };
     let sql = format!(
         "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = $2 WHERE id IN \

@@ -3,7 +3,7 @@
 
 use crate::clock::iso8601;
 use crate::db::Db;
-use crate::on_db;
+use crate::{on_db, write_db, write_tx};
 use shared::auth::{Session, User};
 
 #[derive(Debug, Clone)]
@@ -102,8 +102,8 @@ pub async fn user_with_password(db: &Db, email: &str) -> Result<Option<(UserRow,
 /// Inserts a user and their credential account in one transaction.
 /// A duplicate email surfaces as a unique violation.
 pub async fn create_user(db: &Db, user: &UserRow, password_hash: &str) -> Result<(), sqlx::Error> {
-    on_db!(db, |pool| {
-        let mut tx = pool.begin().await?;
+    let (user, password_hash) = (user.clone(), password_hash.to_owned());
+    write_tx!(db, |conn| {
         sqlx::query(
             "INSERT INTO \"user\" (id, name, email, email_verified, image, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -115,7 +115,7 @@ pub async fn create_user(db: &Db, user: &UserRow, password_hash: &str) -> Result
         .bind(user.image.clone())
         .bind(user.created_at)
         .bind(user.updated_at)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
         sqlx::query(
             "INSERT INTO account (id, account_id, provider_id, user_id, password, created_at, updated_at) \
@@ -124,23 +124,24 @@ pub async fn create_user(db: &Db, user: &UserRow, password_hash: &str) -> Result
         .bind(super::crypto::random_id())
         .bind(&user.id)
         .bind(&user.id)
-        .bind(password_hash)
+        .bind(&password_hash)
         .bind(user.created_at)
         .bind(user.updated_at)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
     })
 }
 
 pub async fn create_session(db: &Db, session: &SessionRow, token_hash: &str) -> Result<(), sqlx::Error> {
-    on_db!(db, |pool| {
+    let (session, token_hash) = (session.clone(), token_hash.to_owned());
+    write_db!(db, |exec| {
         sqlx::query(
         "INSERT INTO session (id, token_hash, user_id, expires_at, remember, ip_address, user_agent, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&session.id)
-    .bind(token_hash)
+    .bind(&token_hash)
     .bind(&session.user_id)
     .bind(session.expires_at)
     .bind(session.remember)
@@ -148,7 +149,7 @@ pub async fn create_session(db: &Db, session: &SessionRow, token_hash: &str) -> 
     .bind(session.user_agent.clone())
     .bind(session.created_at)
     .bind(session.updated_at)
-    .execute(pool)
+    .execute(exec)
     .await
     .map(|_| ())
     })
@@ -189,24 +190,26 @@ pub async fn session_by_token_hash(db: &Db, token_hash: &str) -> Result<Option<(
 }
 
 pub async fn extend_session(db: &Db, id: &str, expires_at: i64, now: i64) -> Result<(), sqlx::Error> {
-    on_db!(db, |pool| sqlx::query("UPDATE session SET expires_at = $1, updated_at = $2 WHERE id = $3")
+    let id = id.to_owned();
+    write_db!(db, |exec| sqlx::query("UPDATE session SET expires_at = $1, updated_at = $2 WHERE id = $3")
         .bind(expires_at)
         .bind(now)
-        .bind(id)
-        .execute(pool)
+        .bind(&id)
+        .execute(exec)
         .await
         .map(|_| ()))
 }
 
 pub async fn delete_session(db: &Db, id: &str) -> Result<(), sqlx::Error> {
-    on_db!(db, |pool| sqlx::query("DELETE FROM session WHERE id = $1").bind(id).execute(pool).await.map(|_| ()))
+    let id = id.to_owned();
+    write_db!(db, |exec| sqlx::query("DELETE FROM session WHERE id = $1").bind(&id).execute(exec).await.map(|_| ()))
 }
 
 /// Housekeeping: expired sessions are useless and only grow the table.
 pub async fn delete_expired_sessions(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
-    on_db!(db, |pool| Ok(sqlx::query("DELETE FROM session WHERE expires_at <= $1")
+    write_db!(db, |exec| Ok(sqlx::query("DELETE FROM session WHERE expires_at <= $1")
         .bind(now)
-        .execute(pool)
+        .execute(exec)
         .await?
         .rows_affected()))
 }
@@ -232,20 +235,20 @@ pub async fn set_password(
     end_sessions: bool,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    on_db!(db, |pool| {
-        let mut tx = pool.begin().await?;
+    let (user_id, password_hash) = (user_id.to_owned(), password_hash.to_owned());
+    write_tx!(db, |conn| {
         sqlx::query(
             "UPDATE account SET password = $1, updated_at = $2 WHERE user_id = $3 AND provider_id = 'credential'",
         )
-        .bind(password_hash)
+        .bind(&password_hash)
         .bind(now)
-        .bind(user_id)
-        .execute(&mut *tx)
+        .bind(&user_id)
+        .execute(&mut *conn)
         .await?;
         if end_sessions {
-            sqlx::query("DELETE FROM session WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM session WHERE user_id = $1").bind(&user_id).execute(&mut *conn).await?;
         }
-        tx.commit().await
+        Ok(())
     })
 }
 
@@ -278,20 +281,22 @@ pub async fn sessions_of(db: &Db, user_id: &str, now: i64) -> Result<Vec<Session
 
 /// Deletes the user's session with this id; someone else's id deletes nothing.
 pub async fn delete_session_of(db: &Db, user_id: &str, session_id: &str) -> Result<u64, sqlx::Error> {
-    on_db!(db, |pool| Ok(sqlx::query("DELETE FROM session WHERE id = $1 AND user_id = $2")
-        .bind(session_id)
-        .bind(user_id)
-        .execute(pool)
+    let (user_id, session_id) = (user_id.to_owned(), session_id.to_owned());
+    write_db!(db, |exec| Ok(sqlx::query("DELETE FROM session WHERE id = $1 AND user_id = $2")
+        .bind(&session_id)
+        .bind(&user_id)
+        .execute(exec)
         .await?
         .rows_affected()))
 }
 
 /// Deletes every session of the user but `keep` (all of them without one).
 pub async fn delete_sessions_of(db: &Db, user_id: &str, keep: Option<&str>) -> Result<u64, sqlx::Error> {
-    on_db!(db, |pool| Ok(sqlx::query("DELETE FROM session WHERE user_id = $1 AND id <> $2")
-        .bind(user_id)
-        .bind(keep.unwrap_or_default())
-        .execute(pool)
+    let (user_id, keep) = (user_id.to_owned(), keep.unwrap_or_default().to_owned());
+    write_db!(db, |exec| Ok(sqlx::query("DELETE FROM session WHERE user_id = $1 AND id <> $2")
+        .bind(&user_id)
+        .bind(&keep)
+        .execute(exec)
         .await?
         .rows_affected()))
 }
@@ -304,17 +309,17 @@ pub struct ProfileChange {
 
 pub async fn update_profile(db: &Db, user_id: &str, change: &ProfileChange, now: i64) -> Result<(), sqlx::Error> {
     let set_image = change.image.is_some();
-    let image = change.image.clone().flatten();
-    on_db!(db, |pool| sqlx::query(
+    let (image, name, user_id) = (change.image.clone().flatten(), change.name.clone(), user_id.to_owned());
+    write_db!(db, |exec| sqlx::query(
         "UPDATE \"user\" SET name = COALESCE($1, name), image = CASE WHEN $2 THEN $3 ELSE image END, \
          updated_at = $4 WHERE id = $5"
     )
-    .bind(change.name.clone())
+    .bind(name)
     .bind(set_image)
-    .bind(image.clone())
+    .bind(image)
     .bind(now)
-    .bind(user_id)
-    .execute(pool)
+    .bind(&user_id)
+    .execute(exec)
     .await
     .map(|_| ()))
 }
@@ -331,12 +336,12 @@ pub async fn delete_user(db: &Db, user_id: &str) -> Result<(), sqlx::Error> {
         "DELETE FROM account WHERE user_id = $1",
         "DELETE FROM \"user\" WHERE id = $1",
     ];
-    on_db!(db, |pool| {
-        let mut tx = pool.begin().await?;
+    let user_id = user_id.to_owned();
+    write_tx!(db, |conn| {
         for sql in STATEMENTS {
-            sqlx::query(sql).bind(user_id).execute(&mut *tx).await?;
+            sqlx::query(sql).bind(&user_id).execute(&mut *conn).await?;
         }
-        tx.commit().await
+        Ok(())
     })
 }
 
@@ -374,24 +379,23 @@ pub async fn queue_mail(
     now: i64,
     expires_at: i64,
 ) -> Result<(), sqlx::Error> {
-    on_db!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        if let Some(t) = token {
+    let token = token.map(|t| (t.purpose, t.token_hash.clone(), t.user_id.to_owned(), t.expires_at));
+    write_tx!(db, |conn| {
+        if let Some((purpose, token_hash, user_id, token_expires_at)) = &token {
             sqlx::query(
                 "INSERT INTO verification (id, purpose, token_hash, user_id, expires_at, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(super::crypto::random_id())
-            .bind(t.purpose.as_str())
-            .bind(&t.token_hash)
-            .bind(t.user_id)
-            .bind(t.expires_at)
+            .bind(purpose.as_str())
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(*token_expires_at)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
         }
-        sqlx::query(super::outbox::INSERT).bind(sealed.clone()).bind(now).bind(expires_at).execute(&mut *tx).await?;
-        tx.commit().await
+        sqlx::query(super::outbox::INSERT).bind(sealed).bind(now).bind(expires_at).execute(&mut *conn).await.map(|_| ())
     })
 }
 
@@ -422,15 +426,19 @@ pub enum Used {
 /// Uses up a password-reset token: in one transaction the token is deleted,
 /// the password set and every session of the user deleted.
 pub async fn reset_password(db: &Db, token_hash: &str, password_hash: &str, now: i64) -> Result<Used, sqlx::Error> {
-    on_db!(db, |pool| {
-        let mut tx = pool.begin().await?;
+    let password_hash = password_hash.to_owned();
+    let token_hash = token_hash.to_owned();
+    write_tx!(db, |conn| {
+        // fetch_all: a statement with RETURNING must run to its end (above).
         let row: Option<(String, i64)> = sqlx::query_as(
             "DELETE FROM verification WHERE token_hash = $1 AND purpose = $2 RETURNING user_id, expires_at",
         )
-        .bind(token_hash)
+        .bind(&token_hash)
         .bind(Purpose::ResetPassword.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .next();
         let used = match row {
             None => Used::Invalid,
             Some((_, expires_at)) if expires_at <= now => Used::Expired,
@@ -438,31 +446,33 @@ pub async fn reset_password(db: &Db, token_hash: &str, password_hash: &str, now:
                 sqlx::query(
                     "UPDATE account SET password = $1, updated_at = $2 WHERE user_id = $3 AND provider_id = 'credential'",
                 )
-                .bind(password_hash)
+                .bind(&password_hash)
                 .bind(now)
                 .bind(&user_id)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
-                sqlx::query("DELETE FROM session WHERE user_id = $1").bind(&user_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM session WHERE user_id = $1").bind(&user_id).execute(&mut *conn).await?;
                 Used::Done { user_id }
             }
         };
-        tx.commit().await?;
         Ok(used)
     })
 }
 
 /// Uses up an email-verification token and marks the email verified.
 pub async fn verify_email(db: &Db, token_hash: &str, now: i64) -> Result<Used, sqlx::Error> {
-    on_db!(db, |pool| {
-        let mut tx = pool.begin().await?;
+    let token_hash = token_hash.to_owned();
+    write_tx!(db, |conn| {
+        // fetch_all: a statement with RETURNING must run to its end (above).
         let row: Option<(String, i64)> = sqlx::query_as(
             "DELETE FROM verification WHERE token_hash = $1 AND purpose = $2 RETURNING user_id, expires_at",
         )
-        .bind(token_hash)
+        .bind(&token_hash)
         .bind(Purpose::VerifyEmail.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .next();
         let used = match row {
             None => Used::Invalid,
             Some((_, expires_at)) if expires_at <= now => Used::Expired,
@@ -470,12 +480,11 @@ pub async fn verify_email(db: &Db, token_hash: &str, now: i64) -> Result<Used, s
                 sqlx::query("UPDATE \"user\" SET email_verified = TRUE, updated_at = $1 WHERE id = $2")
                     .bind(now)
                     .bind(&user_id)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
                 Used::Done { user_id }
             }
         };
-        tx.commit().await?;
         Ok(used)
     })
 }
@@ -489,9 +498,9 @@ pub async fn user_by_id(db: &Db, user_id: &str) -> Result<Option<UserRow>, sqlx:
 
 /// Housekeeping: expired tokens are useless.
 pub async fn delete_expired_tokens(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
-    on_db!(db, |pool| Ok(sqlx::query("DELETE FROM verification WHERE expires_at <= $1")
+    write_db!(db, |exec| Ok(sqlx::query("DELETE FROM verification WHERE expires_at <= $1")
         .bind(now)
-        .execute(pool)
+        .execute(exec)
         .await?
         .rows_affected()))
 }

@@ -15,7 +15,7 @@ use std::hash::BuildHasher;
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::db::Db;
-use crate::on_db;
+use crate::{on_db, write_db};
 
 use super::crypto::hash_token;
 
@@ -111,16 +111,16 @@ pub async fn record_failure(db: &Db, policy: ThrottlePolicy, email: &str, now: i
          ON CONFLICT (email_hash) DO UPDATE SET failures = sign_in_throttle.failures + 1, \
          backoff_ms = {backoff}, locked_until = $4 + {backoff}, updated_at = $4"
     );
-    let key = key(email);
-    on_db!(db, |pool| sqlx::query(&sql)
+    let (key, max_failures) = (key(email), i64::from(policy.max_failures));
+    write_db!(db, |exec| sqlx::query(&sql)
         .bind(&key)
         .bind(first)
         .bind(now + first)
         .bind(now)
-        .bind(i64::from(policy.max_failures))
+        .bind(max_failures)
         .bind(base)
         .bind(MAX_BACKOFF_MS)
-        .execute(pool)
+        .execute(exec)
         .await
         .map(|_| ()))
 }
@@ -128,19 +128,19 @@ pub async fn record_failure(db: &Db, policy: ThrottlePolicy, email: &str, now: i
 /// A successful sign-in (or a password reset): the count starts over.
 pub async fn forgive(db: &Db, email: &str) -> Result<(), sqlx::Error> {
     let key = key(email);
-    on_db!(db, |pool| sqlx::query("DELETE FROM sign_in_throttle WHERE email_hash = $1")
+    write_db!(db, |exec| sqlx::query("DELETE FROM sign_in_throttle WHERE email_hash = $1")
         .bind(&key)
-        .execute(pool)
+        .execute(exec)
         .await
         .map(|_| ()))
 }
 
 /// Housekeeping: rows untouched for a day, and no longer locked.
 pub async fn forget_stale(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
-    on_db!(db, |pool| Ok(sqlx::query("DELETE FROM sign_in_throttle WHERE updated_at < $1 AND locked_until <= $2")
+    write_db!(db, |exec| Ok(sqlx::query("DELETE FROM sign_in_throttle WHERE updated_at < $1 AND locked_until <= $2")
         .bind(now - FORGET_AFTER_MS)
         .bind(now)
-        .execute(pool)
+        .execute(exec)
         .await?
         .rows_affected()))
 }

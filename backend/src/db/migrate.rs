@@ -118,7 +118,7 @@ const POSTGRES_OLD_TABLE: &str = "SELECT COUNT(*) FROM information_schema.tables
 pub(crate) async fn run(db: &Db) -> Result<usize, MigrateError> {
     let migrator = migrator(db.engine());
     match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(pool, _) => {
             let mut conn = pool.acquire().await?;
             // Persistent in the file; must be set outside a transaction.
             conn.execute("PRAGMA journal_mode = WAL").await?;

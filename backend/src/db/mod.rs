@@ -1,18 +1,21 @@
 //! The database: a typed sqlx pool for SQLite or PostgreSQL (chosen by
 //! `DATABASE_URL`), its migrations, and the engine differences in one place.
 //!
-//! `pool` owns the connection pool and `on_db!`, `migrate` the schema,
-//! `tx` transactions and error classification.
+//! `pool` owns the connection pool, `on_db!` and `write_db!`, `writer`
+//! SQLite's one writer (group commit), `migrate` the schema, `tx`
+//! transactions and error classification.
 
 mod migrate;
 mod pool;
 mod tx;
+mod writer;
 
 use rocket::fairing::AdHoc;
 
 use crate::config::{Engine, Settings};
 pub use pool::Db;
 pub(crate) use tx::{begin_write, finish, is_unique_violation};
+pub use writer::{Batching, Writer};
 
 /// Attaches the pool for the configured engine and runs migrations before launch.
 pub(crate) fn stage() -> AdHoc {

@@ -17,15 +17,19 @@ use std::path::Path;
 use rocket::{Build, Rocket};
 use rocket_db_pools::Pool as _;
 
+use super::writer::{Batching, Writer};
 use crate::config::{Engine, Settings};
 
 /// Where the pool's settings live in Rocket's configuration.
 const DATABASE_CONFIG: &str = "databases.todo";
 
 /// The application database, managed by Rocket: handlers take `&State<Db>`.
+///
+/// On SQLite every write goes through the pool's [`Writer`] (`write_db!`,
+/// `write_tx!`); reads use the pool directly.
 #[derive(Clone)]
 pub enum Db {
-    Sqlite(sqlx::SqlitePool),
+    Sqlite(sqlx::SqlitePool, Writer),
     Postgres(sqlx::PgPool),
 }
 
@@ -35,16 +39,68 @@ pub enum Db {
 macro_rules! on_db {
     ($db:expr, |$pool:ident| $body:expr) => {
         match $db {
-            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Sqlite($pool, _) => $body,
             $crate::db::Db::Postgres($pool) => $body,
         }
     };
 }
 
+/// Runs a one-statement write `$body` with `$exec` the executor: on SQLite
+/// the writer's connection, inside the next group-committed batch (so the
+/// body owns what it uses: it runs on the writer's task); on PostgreSQL the
+/// pool. Use `$exec` once.
+#[macro_export]
+macro_rules! write_db {
+    ($db:expr, |$exec:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite(pool, writer) => {
+                writer.write(pool, move |$exec| Box::pin(async move { $body })).await
+            }
+            $crate::db::Db::Postgres($exec) => $body,
+        }
+    };
+}
+
+/// Runs several statements as one transaction, `$conn` a connection
+/// (`&mut *$conn` per statement): on SQLite a savepoint in the writer's
+/// next batch, on PostgreSQL a transaction of its own. An `Err` from the
+/// body rolls all of it back.
+#[macro_export]
+macro_rules! write_tx {
+    ($db:expr, |$conn:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite(pool, writer) => {
+                writer.write(pool, move |$conn| Box::pin(async move { $body })).await
+            }
+            $crate::db::Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let $conn: &mut sqlx::PgConnection = &mut *tx;
+                let value: Result<_, sqlx::Error> = $body;
+                let value = value?;
+                tx.commit().await?;
+                Ok(value)
+            }
+        }
+    };
+}
+
 impl Db {
+    /// A SQLite pool and its writer (started on the first write).
+    pub fn sqlite(pool: sqlx::SqlitePool) -> Self {
+        Db::Sqlite(pool, Writer::default())
+    }
+
+    /// How SQLite's writes were batched so far (`None` on PostgreSQL).
+    pub fn batching(&self) -> Option<Batching> {
+        match self {
+            Db::Sqlite(_, writer) => Some(writer.batching()),
+            Db::Postgres(_) => None,
+        }
+    }
+
     pub fn engine(&self) -> Engine {
         match self {
-            Db::Sqlite(_) => Engine::Sqlite,
+            Db::Sqlite(..) => Engine::Sqlite,
             Db::Postgres(_) => Engine::Postgres,
         }
     }
@@ -60,7 +116,7 @@ impl Db {
 pub(super) async fn connect(rocket: Rocket<Build>, engine: Engine) -> Result<Rocket<Build>, Rocket<Build>> {
     let config = rocket.figment().focus(DATABASE_CONFIG);
     let db = match engine {
-        Engine::Sqlite => sqlx::SqlitePool::init(&config).await.map(Db::Sqlite).map_err(|e| e.to_string()),
+        Engine::Sqlite => sqlx::SqlitePool::init(&config).await.map(Db::sqlite).map_err(|e| e.to_string()),
         Engine::Postgres => sqlx::PgPool::init(&config).await.map(Db::Postgres).map_err(|e| e.to_string()),
     };
     match db {

@@ -40,7 +40,7 @@ pub(crate) fn stage(max_streams_per_user: usize, postgres: bool) -> AdHoc {
 /// PostgreSQL the trigger's `NOTIFY` does it (for every replica), so this
 /// does nothing there.
 pub fn announce(db: &Db, hub: &Hub, user_id: &str, event: impl FnOnce() -> Event) {
-    if matches!(db, Db::Sqlite(_)) && hub.is_streamed(user_id) {
+    if matches!(db, Db::Sqlite(..)) && hub.is_streamed(user_id) {
         hub.publish(user_id, event());
     }
 }
@@ -49,7 +49,7 @@ pub fn announce(db: &Db, hub: &Hub, user_id: &str, event: impl FnOnce() -> Event
 /// this process, or through `NOTIFY` on every replica.
 pub async fn close_streams(db: &Db, hub: &Hub, user_id: &str) {
     match db {
-        Db::Sqlite(_) => hub.close(user_id),
+        Db::Sqlite(..) => hub.close(user_id),
         Db::Postgres(pool) => {
             let note = serde_json::json!({ "u": user_id, "k": "x" }).to_string();
             let sent = sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(note).execute(pool).await;

@@ -12,7 +12,7 @@ use crate::clock::iso8601;
 use crate::config::Engine;
 use crate::db::Db;
 use crate::encoding::{Effort, Encoded};
-use crate::on_db;
+use crate::{on_db, write_db};
 
 type TaskRow = (i64, String, String, String, bool, i64, i64);
 
@@ -72,7 +72,7 @@ pub async fn list_json(db: &Db, user_id: &str, q: &ListQuery) -> Result<Page, sq
     };
     let count = format!("SELECT COALESCE((SELECT {counted} FROM task_counts WHERE user_id = $1), 0)");
     let sql = match db {
-        Db::Sqlite(_) => format!(
+        Db::Sqlite(..) => format!(
             "SELECT ({count}), ({VERSION_SQL}), (SELECT '[' || COALESCE(group_concat(json_object(\
                 'id', id, 'user_id', user_id, 'title', title, 'description', description, \
                 'completed', json(CASE WHEN completed THEN 'true' ELSE 'false' END), \
@@ -130,13 +130,14 @@ pub async fn create(
          SELECT $1, $2, $3, FALSE, $4, $4 WHERE COALESCE((SELECT total FROM c), 0) < $5 RETURNING {COLUMNS}, {}",
         version_after(1)
     );
-    let rows: Vec<WrittenRow> = on_db!(db, |pool| sqlx::query_as(&sql)
-        .bind(user_id)
-        .bind(title)
-        .bind(description)
+    let (user_id, title, description) = (user_id.to_owned(), title.to_owned(), description.to_owned());
+    let rows: Vec<WrittenRow> = write_db!(db, |exec| sqlx::query_as(&sql)
+        .bind(&user_id)
+        .bind(&title)
+        .bind(&description)
         .bind(now)
         .bind(i64::from(max_tasks))
-        .fetch_all(pool)
+        .fetch_all(exec)
         .await)?;
     Ok(rows.into_iter().next().map(to_written))
 }
@@ -163,14 +164,15 @@ pub async fn update(
          completed = COALESCE($3, completed), updated_at = $4 WHERE id = $5 AND user_id = $6 RETURNING {COLUMNS}, {}",
         version_after(6)
     );
-    let rows: Vec<WrittenRow> = on_db!(db, |pool| sqlx::query_as(&sql)
+    let (user_id, title, description) = (user_id.to_owned(), title.map(str::to_owned), description.map(str::to_owned));
+    let rows: Vec<WrittenRow> = write_db!(db, |exec| sqlx::query_as(&sql)
         .bind(title)
         .bind(description)
         .bind(completed)
         .bind(now)
         .bind(id)
-        .bind(user_id)
-        .fetch_all(pool)
+        .bind(&user_id)
+        .fetch_all(exec)
         .await)?;
     Ok(rows.into_iter().next().map(to_written))
 }
@@ -182,14 +184,16 @@ pub async fn toggle(db: &Db, user_id: &str, id: i64, now: i64) -> Result<Option<
          RETURNING {COLUMNS}, {}",
         version_after(3)
     );
+    let user_id = user_id.to_owned();
     let rows: Vec<WrittenRow> =
-        on_db!(db, |pool| sqlx::query_as(&sql).bind(now).bind(id).bind(user_id).fetch_all(pool).await)?;
+        write_db!(db, |exec| sqlx::query_as(&sql).bind(now).bind(id).bind(&user_id).fetch_all(exec).await)?;
     Ok(rows.into_iter().next().map(to_written))
 }
 
 /// The user's version after the deletion, if a task of theirs was deleted.
 pub async fn delete(db: &Db, user_id: &str, id: i64) -> Result<Option<i64>, sqlx::Error> {
     let sql = format!("DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING {}", version_after(2));
-    let rows: Vec<(i64,)> = on_db!(db, |pool| sqlx::query_as(&sql).bind(id).bind(user_id).fetch_all(pool).await)?;
+    let user_id = user_id.to_owned();
+    let rows: Vec<(i64,)> = write_db!(db, |exec| sqlx::query_as(&sql).bind(id).bind(&user_id).fetch_all(exec).await)?;
     Ok(rows.into_iter().next().map(|(v,)| v))
 }

@@ -40,7 +40,7 @@ pub struct VersionReads {
 /// checks on PostgreSQL.
 pub async fn version(db: &Db, reads: &VersionReads, user_id: &str) -> Result<i64, sqlx::Error> {
     match db {
-        Db::Sqlite(pool) => match reads.sqlite.as_ref().and_then(|inline| inline.version(user_id)) {
+        Db::Sqlite(pool, _) => match reads.sqlite.as_ref().and_then(|inline| inline.version(user_id)) {
             Some(version) => Ok(version),
             None => sqlx::query_scalar(VERSION_SQL).bind(user_id).fetch_one(pool).await,
         },

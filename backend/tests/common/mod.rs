@@ -146,7 +146,7 @@ impl TestDb {
         if self.engine == "postgres" {
             Db::Postgres(sqlx::PgPool::connect(&self.url).await.expect("test pool"))
         } else {
-            Db::Sqlite(sqlx::SqlitePool::connect(&self.url).await.expect("test pool"))
+            Db::sqlite(sqlx::SqlitePool::connect(&self.url).await.expect("test pool"))
         }
     }
 

@@ -1,0 +1,218 @@
+//! SQLite's one writer per process (group commit): write requests queue
+//! here, and whatever is waiting runs as one transaction — each write in a
+//! savepoint of its own, so one failing write rolls back alone — and every
+//! request is answered after its batch committed. One lock holder instead
+//! of up to a pool's worth of connections sleeping in SQLite's busy handler,
+//! and one WAL sync per batch instead of one per write.
+//!
+//! Reads never wait for it: they use the pool (WAL readers see the last
+//! commit). Other processes writing the same file still queue on SQLite's
+//! lock as before (busy timeout).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use std::panic::AssertUnwindSafe;
+
+use rocket::futures::future::BoxFuture;
+use rocket::futures::FutureExt as _;
+use sqlx::{Executor, SqliteConnection, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
+
+/// Writes waiting beyond this make callers wait to queue (back-pressure).
+const QUEUE: usize = 1024;
+/// The most writes one transaction takes.
+pub const MAX_BATCH: usize = 256;
+
+/// Tells a write's caller how its batch ended: `None` committed, else why not.
+type Reply = Box<dyn FnOnce(Option<String>) + Send>;
+/// One queued write: runs on the writer's connection inside the batch's
+/// transaction, says whether it succeeded, and how to answer its caller.
+type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Reply)> + Send>;
+
+/// The writer of one pool: started on first use; ends when the last handle
+/// is dropped.
+#[derive(Clone, Default)]
+pub struct Writer {
+    queue: Arc<OnceLock<mpsc::Sender<Job>>>,
+    stats: Arc<BatchStats>,
+}
+
+/// How writes were batched since start-up (README "Benchmarks").
+#[derive(Default)]
+pub struct BatchStats {
+    batches: AtomicU64,
+    writes: AtomicU64,
+    largest: AtomicU64,
+    by_size: [AtomicU64; SIZE_BUCKETS],
+}
+
+/// Batches counted by size: 1, 2–3, 4–7, …, 128 and more.
+pub const SIZE_BUCKETS: usize = 8;
+
+fn bucket(size: usize) -> usize {
+    (usize::BITS - 1 - size.max(1).leading_zeros()).min(SIZE_BUCKETS as u32 - 1) as usize
+}
+
+/// A snapshot of [`BatchStats`]: transactions, the writes they held, the
+/// most one held, and how many held 1, 2–3, 4–7, …, 128 or more writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Batching {
+    pub batches: u64,
+    pub writes: u64,
+    pub largest: u64,
+    pub by_size: [u64; SIZE_BUCKETS],
+}
+
+impl Writer {
+    /// Runs `work` as part of the next batch; its result once that batch
+    /// has committed (an `Err` of `work`'s own, or the batch's failure).
+    pub async fn write<T, F>(&self, pool: &SqlitePool, work: F) -> Result<T, sqlx::Error>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send + 'static,
+    {
+        let (answer, answered) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            Box::pin(async move {
+                let result = work(conn).await;
+                let ok = result.is_ok();
+                let reply: Reply = Box::new(move |failed| {
+                    let _ = answer.send(match failed {
+                        Some(why) if ok => Err(sqlx::Error::Protocol(format!("the batch did not commit: {why}"))),
+                        _ => result,
+                    });
+                });
+                (ok, reply)
+            })
+        });
+        let queue = self.queue.get_or_init(|| {
+            let (queue, jobs) = mpsc::channel(QUEUE);
+            tokio::spawn(serve(pool.clone(), jobs, self.stats.clone()));
+            queue
+        });
+        queue.send(job).await.map_err(|_| sqlx::Error::PoolClosed)?;
+        // Dropped unanswered: the batch could not start (no connection).
+        answered.await.map_err(|_| sqlx::Error::PoolClosed)?
+    }
+
+    /// Writes waiting for the batch after the one running.
+    pub fn queued(&self) -> usize {
+        self.queue.get().map(|q| q.max_capacity() - q.capacity()).unwrap_or(0)
+    }
+
+    pub fn batching(&self) -> Batching {
+        let s = &self.stats;
+        Batching {
+            batches: s.batches.load(Ordering::Relaxed),
+            writes: s.writes.load(Ordering::Relaxed),
+            largest: s.largest.load(Ordering::Relaxed),
+            by_size: std::array::from_fn(|i| s.by_size[i].load(Ordering::Relaxed)),
+        }
+    }
+}
+
+async fn serve(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>, stats: Arc<BatchStats>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        stats.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        stats.largest.fetch_max(batch.len() as u64, Ordering::Relaxed);
+        stats.by_size[bucket(batch.len())].fetch_add(1, Ordering::Relaxed);
+        // A connection per batch, not one kept: the pool can close at
+        // shutdown, and a broken connection is not reused.
+        match pool.acquire().await {
+            Ok(mut conn) => run(&mut conn, batch).await,
+            Err(e) => tracing::error!("the SQLite writer has no connection: {e}"),
+        }
+    }
+}
+
+/// One transaction for `batch`: each write in a savepoint of its own when
+/// there are several. If nothing succeeded the transaction is rolled back
+/// (a lone write may have changed rows before it failed); if a savepoint
+/// cannot be ended, so that what the transaction holds is unknown, all of
+/// it is, and every write of the batch fails.
+async fn run(conn: &mut SqliteConnection, batch: Vec<Job>) {
+    if let Err(e) = (&mut *conn).execute("BEGIN IMMEDIATE").await {
+        tracing::error!("the SQLite writer cannot begin: {e}");
+        return; // the jobs are dropped: each caller gets an error
+    }
+    let savepoints = batch.len() > 1;
+    let mut replies = Vec::with_capacity(batch.len());
+    let (mut kept, mut broken) = (false, None);
+    for job in batch {
+        if savepoints {
+            if let Err(e) = (&mut *conn).execute("SAVEPOINT write").await {
+                broken = Some(e);
+                break;
+            }
+        }
+        // A panicking write fails alone (its caller's answer is dropped).
+        let Ok((ok, reply)) = AssertUnwindSafe(job(&mut *conn)).catch_unwind().await else {
+            broken = Some(sqlx::Error::Protocol("a write panicked".into()));
+            break;
+        };
+        replies.push(reply);
+        kept |= ok;
+        if savepoints && !ok {
+            if let Err(e) = end_failed_savepoint(conn).await {
+                broken = Some(e);
+                break;
+            }
+        } else if savepoints {
+            if let Err(e) = (&mut *conn).execute("RELEASE write").await {
+                broken = Some(e);
+                break;
+            }
+        }
+    }
+    let failed = match (broken, kept) {
+        (Some(e), _) => {
+            tracing::error!("the SQLite writer rolls a batch back: {e}");
+            Some(rollback(conn, e.to_string()).await)
+        }
+        (None, false) => {
+            rollback(conn, String::new()).await;
+            None
+        }
+        (None, true) => match (&mut *conn).execute("COMMIT").await {
+            Ok(_) => None,
+            Err(e) => {
+                tracing::error!("the SQLite writer's batch did not commit: {e}");
+                Some(rollback(conn, e.to_string()).await)
+            }
+        },
+    };
+    for reply in replies {
+        reply(failed.clone());
+    }
+}
+
+async fn end_failed_savepoint(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    (&mut *conn).execute("ROLLBACK TO write").await?;
+    (&mut *conn).execute("RELEASE write").await.map(|_| ())
+}
+
+/// Rolls back; hands `why` on.
+async fn rollback(conn: &mut SqliteConnection, why: String) -> String {
+    if let Err(e) = (&mut *conn).execute("ROLLBACK").await {
+        tracing::error!("the SQLite writer cannot roll back: {e}");
+    }
+    why
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn batch_sizes_fall_in_power_of_two_buckets() {
+        let buckets: Vec<usize> = [1, 2, 3, 4, 7, 8, 16, 64, 127, 128, 256].into_iter().map(super::bucket).collect();
+        assert_eq!(buckets, [0, 1, 1, 2, 2, 3, 4, 6, 6, 7, 7]);
+    }
+}
