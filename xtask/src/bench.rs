@@ -24,9 +24,9 @@ const STORM_READERS: u32 = 16;
 const FLOODERS: u32 = 4;
 /// Issue #6's budget for the SPA's first load, gzipped.
 const SPA_BUDGET_BYTES: u64 = 140 * 1000;
-/// Tasks per user on the bench server: the create scenarios make far more
-/// than the default quota of 10,000.
-const TASK_QUOTA: &str = "100000000";
+/// Tasks per user on the bench and soak servers: their create loads make
+/// far more than the default quota of 10,000.
+pub(crate) const TASK_QUOTA: &str = "100000000";
 
 /// Scenario 10's figures: the probe's latency, server memory per open stream
 /// and the creates running beside it.

@@ -61,7 +61,8 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
     let oha = step("oha (load generator)", || tools.ensure_oha())?;
     step("build the backend (release)", || run_status(cargo().args(["build", "--release", "-p", "backend"])))?;
     let (_pg, database_url, engine) = fresh_database(&root.join("target/soak"), options.load.postgres, "soak")?;
-    let server = Server::start(&root.join("target/release/backend"), root, &database_url, &[("RUST_LOG", "error")])?;
+    let env = [("RUST_LOG", "error"), ("TASKS_MAX_PER_USER", crate::bench::TASK_QUOTA)];
+    let server = Server::start(&root.join("target/release/backend"), root, &database_url, &env)?;
     let (port, base) = (server.port, server.base_url());
 
     let users: Vec<User> = step("sign up users, 20 tasks each", || {
