@@ -34,6 +34,8 @@ struct EventFigures {
     streams: usize,
     latency: bench_events::Latency,
     per_stream_kib: Option<f64>,
+    /// The same for an idle keep-alive connection, for comparison.
+    idle_kib: Option<f64>,
     background: Measured,
 }
 
@@ -511,6 +513,14 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
         // Memory per stream is the slope from 500 to 1,000 open streams:
         // what one more costs, not the first stream's one-time allocations.
         let half = users.len() / 2;
+        let idle = {
+            let first = bench_events::idle_connections(stream_server.port, 500)?;
+            let before = stream_server.rss_kib();
+            let second = bench_events::idle_connections(stream_server.port, 500)?;
+            let after = stream_server.rss_kib();
+            drop((first, second));
+            before.zip(after).map(|(a, b)| b.saturating_sub(a) as f64 / 500.0)
+        };
         let mut streams = bench_events::Streams::new();
         streams.open(stream_server.port, &users[..half], 0)?;
         let (rss_half, streams_half) = (stream_server.rss_kib(), streams.len());
@@ -536,7 +546,13 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
             (Some(a), Some(b)) => Some(b.saturating_sub(a) as f64 / (streams.len() - streams_half) as f64),
             _ => None,
         };
-        Ok(EventFigures { streams: streams.len(), latency: latency?, per_stream_kib: per_stream, background })
+        Ok(EventFigures {
+            streams: streams.len(),
+            latency: latency?,
+            per_stream_kib: per_stream,
+            idle_kib: idle,
+            background,
+        })
     })?;
     drop(replica);
     drop(server);
@@ -626,8 +642,16 @@ fn report(
     }
     let l = &events.latency;
     println!(
-        "\nevents: {} streams; {} probes ({} lost), p50 {:.2} ms, p99 {:.2} ms; beside {:.0} creates/s (c{})",
-        events.streams, l.probes, l.lost, l.p50_ms, l.p99_ms, events.background.rps, events.background.concurrency
+        "\nevents: {} streams; {} probes ({} lost), p50 {:.2} ms, p99 {:.2} ms; beside {:.0} creates/s (c{}); \
+         an idle keep-alive connection: {} KiB of server RSS",
+        events.streams,
+        l.probes,
+        l.lost,
+        l.p50_ms,
+        l.p99_ms,
+        events.background.rps,
+        events.background.concurrency,
+        events.idle_kib.map(|k| format!("{k:.1}")).unwrap_or_else(|| "?".into())
     );
     if let (Some(a), Some(b)) = (rss_before, rss_after) {
         println!("server RSS: {:.1} MiB after seeding, {:.1} MiB at the end", a as f64 / 1024.0, b as f64 / 1024.0);
@@ -645,7 +669,8 @@ fn report(
         "events": {
             "streams": events.streams, "probes": l.probes, "lost": l.lost,
             "p50_ms": round(l.p50_ms), "p99_ms": round(l.p99_ms),
-            "rss_kib_per_stream": events.per_stream_kib.map(round), "beside": events.background.to_json(),
+            "rss_kib_per_stream": events.per_stream_kib.map(round),
+            "rss_kib_per_idle_connection": events.idle_kib.map(round), "beside": events.background.to_json(),
         },
     });
     let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;

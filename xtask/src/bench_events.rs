@@ -120,6 +120,28 @@ impl Drop for Streams {
     }
 }
 
+/// `n` keep-alive HTTP/1.1 connections to `port` that have each had one
+/// answer (`/api/health`) and now sit idle: what any open connection costs
+/// the server, to set a stream's memory against. (Rocket closes them after
+/// its 5 s keep-alive; measure at once.)
+pub fn idle_connections(port: u16, n: usize) -> Result<Vec<TcpStream>, String> {
+    let open = || -> std::io::Result<TcpStream> {
+        let mut socket = TcpStream::connect(("127.0.0.1", port))?;
+        socket.write_all(b"GET /api/health HTTP/1.1\r\nHost: localhost\r\n\r\n")?;
+        let mut reader = BufReader::new(socket.try_clone()?);
+        let (mut line, mut length) = (String::new(), 0);
+        while reader.read_line(&mut line)? > 2 {
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+            line.clear();
+        }
+        std::io::Read::read_exact(&mut reader, &mut vec![0; length])?;
+        Ok(socket)
+    };
+    (0..n).map(|_| open().map_err(|e| format!("an idle connection to :{port}: {e}"))).collect()
+}
+
 /// A stream over HTTP/1.0 (no chunked framing: the body is the stream), read
 /// past its head.
 fn open_stream(port: u16, user: &User) -> Result<BufReader<TcpStream>, String> {

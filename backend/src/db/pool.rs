@@ -45,16 +45,16 @@ macro_rules! on_db {
     };
 }
 
-/// Runs a one-statement write `$body` with `$exec` the executor: on SQLite
-/// the writer's connection, inside the next group-committed batch (so the
-/// body owns what it uses: it runs on the writer's task); on PostgreSQL the
-/// pool. Use `$exec` once.
+/// Runs a write of exactly one statement, `$body`, with `$exec` the
+/// executor: on SQLite the writer's connection, inside the next
+/// group-committed batch (so the body owns what it uses: it runs on the
+/// writer's task); on PostgreSQL the pool. Use `$exec` once.
 #[macro_export]
 macro_rules! write_db {
     ($db:expr, |$exec:ident| $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite(pool, writer) => {
-                writer.write(pool, move |$exec| Box::pin(async move { $body })).await
+                writer.write_statement(pool, move |$exec| Box::pin(async move { $body })).await
             }
             $crate::db::Db::Postgres($exec) => $body,
         }

@@ -1,9 +1,12 @@
 //! SQLite's one writer per process (group commit): write requests queue
-//! here, and whatever is waiting runs as one transaction — each write in a
-//! savepoint of its own, so one failing write rolls back alone — and every
-//! request is answered after its batch committed. One lock holder instead
-//! of up to a pool's worth of connections sleeping in SQLite's busy handler,
-//! and one WAL sync per batch instead of one per write.
+//! here, and whatever is waiting runs as one transaction — a failing write
+//! rolls back alone (a write of several statements in a savepoint of its
+//! own; a single statement is undone by SQLite itself) — and every request
+//! is answered after its batch committed. One lock holder instead of up to
+//! a pool's worth of connections sleeping in SQLite's busy handler, and one
+//! WAL sync per batch instead of one per write. A write that finds nothing
+//! else waiting runs as it would without the writer: one statement, its own
+//! transaction.
 //!
 //! Reads never wait for it: they use the pool (WAL readers see the last
 //! commit). Other processes writing the same file still queue on SQLite's
@@ -28,7 +31,14 @@ pub const MAX_BATCH: usize = 256;
 type Reply = Box<dyn FnOnce(Option<String>) + Send>;
 /// One queued write: runs on the writer's connection inside the batch's
 /// transaction, says whether it succeeded, and how to answer its caller.
-type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Reply)> + Send>;
+type Work = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Reply)> + Send>;
+
+struct Job {
+    work: Work,
+    /// One statement: atomic by itself, so it needs no savepoint, and alone
+    /// it needs no transaction either.
+    one_statement: bool,
+}
 
 /// The writer of one pool: started on first use; ends when the last handle
 /// is dropped.
@@ -65,15 +75,33 @@ pub struct Batching {
 }
 
 impl Writer {
-    /// Runs `work` as part of the next batch; its result once that batch
-    /// has committed (an `Err` of `work`'s own, or the batch's failure).
+    /// Runs `work` (any number of statements, all or nothing) as part of
+    /// the next batch; its result once that batch has committed (an `Err` of
+    /// `work`'s own, or the batch's failure).
     pub async fn write<T, F>(&self, pool: &SqlitePool, work: F) -> Result<T, sqlx::Error>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send + 'static,
     {
+        self.queue(pool, work, false).await
+    }
+
+    /// Like [`Writer::write`] for `work` that runs exactly one statement.
+    pub async fn write_statement<T, F>(&self, pool: &SqlitePool, work: F) -> Result<T, sqlx::Error>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send + 'static,
+    {
+        self.queue(pool, work, true).await
+    }
+
+    async fn queue<T, F>(&self, pool: &SqlitePool, work: F, one_statement: bool) -> Result<T, sqlx::Error>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send + 'static,
+    {
         let (answer, answered) = oneshot::channel();
-        let job: Job = Box::new(move |conn| {
+        let work: Work = Box::new(move |conn| {
             Box::pin(async move {
                 let result = work(conn).await;
                 let ok = result.is_ok();
@@ -86,6 +114,7 @@ impl Writer {
                 (ok, reply)
             })
         });
+        let job = Job { work, one_statement };
         let queue = self.queue.get_or_init(|| {
             let (queue, jobs) = mpsc::channel(QUEUE);
             tokio::spawn(serve(pool.clone(), jobs, self.stats.clone()));
@@ -134,12 +163,22 @@ async fn serve(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>, stats: Arc<Batch
     }
 }
 
-/// One transaction for `batch`: each write in a savepoint of its own when
-/// there are several. If nothing succeeded the transaction is rolled back
-/// (a lone write may have changed rows before it failed); if a savepoint
-/// cannot be ended, so that what the transaction holds is unknown, all of
+/// One transaction for `batch`: when there are several writes, each of
+/// several statements in a savepoint of its own. If nothing succeeded the
+/// transaction is rolled back (a lone write may have changed rows before it
+/// failed); if a savepoint cannot be ended, or a failed statement took the
+/// transaction with it (SQLite does on a full disk or an I/O error), all of
 /// it is, and every write of the batch fails.
-async fn run(conn: &mut SqliteConnection, batch: Vec<Job>) {
+async fn run(conn: &mut SqliteConnection, mut batch: Vec<Job>) {
+    if batch.len() == 1 && batch[0].one_statement {
+        // Nothing to share a transaction with: autocommit, as without a writer.
+        if let Some(Job { work, .. }) = batch.pop() {
+            if let Ok((_, reply)) = AssertUnwindSafe(work(conn)).catch_unwind().await {
+                reply(None);
+            }
+        }
+        return;
+    }
     if let Err(e) = (&mut *conn).execute("BEGIN IMMEDIATE").await {
         tracing::error!("the SQLite writer cannot begin: {e}");
         return; // the jobs are dropped: each caller gets an error
@@ -147,30 +186,33 @@ async fn run(conn: &mut SqliteConnection, batch: Vec<Job>) {
     let savepoints = batch.len() > 1;
     let mut replies = Vec::with_capacity(batch.len());
     let (mut kept, mut broken) = (false, None);
-    for job in batch {
-        if savepoints {
+    for Job { work, one_statement } in batch {
+        let savepoint = savepoints && !one_statement;
+        if savepoint {
             if let Err(e) = (&mut *conn).execute("SAVEPOINT write").await {
                 broken = Some(e);
                 break;
             }
         }
-        // A panicking write fails alone (its caller's answer is dropped).
-        let Ok((ok, reply)) = AssertUnwindSafe(job(&mut *conn)).catch_unwind().await else {
+        // A panicking write takes the batch down (its caller's answer is
+        // dropped, the others are told).
+        let Ok((ok, reply)) = AssertUnwindSafe(work(&mut *conn)).catch_unwind().await else {
             broken = Some(sqlx::Error::Protocol("a write panicked".into()));
             break;
         };
         replies.push(reply);
         kept |= ok;
-        if savepoints && !ok {
-            if let Err(e) = end_failed_savepoint(conn).await {
-                broken = Some(e);
-                break;
+        let ended = match (savepoint, ok) {
+            (true, false) => end_failed_savepoint(conn).await,
+            (true, true) => (&mut *conn).execute("RELEASE write").await.map(|_| ()),
+            (false, false) if !in_transaction(conn).await => {
+                Err(sqlx::Error::Protocol("a failed statement rolled the transaction back".into()))
             }
-        } else if savepoints {
-            if let Err(e) = (&mut *conn).execute("RELEASE write").await {
-                broken = Some(e);
-                break;
-            }
+            (false, _) => Ok(()),
+        };
+        if let Err(e) = ended {
+            broken = Some(e);
+            break;
         }
     }
     let failed = match (broken, kept) {
@@ -198,6 +240,16 @@ async fn run(conn: &mut SqliteConnection, batch: Vec<Job>) {
 async fn end_failed_savepoint(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     (&mut *conn).execute("ROLLBACK TO write").await?;
     (&mut *conn).execute("RELEASE write").await.map(|_| ())
+}
+
+/// Whether `conn` is inside a transaction (`sqlite3_get_autocommit` is 0).
+async fn in_transaction(conn: &mut SqliteConnection) -> bool {
+    match conn.lock_handle().await {
+        // SAFETY: the handle is locked for the call, so nothing else uses the
+        // connection meanwhile; sqlite3_get_autocommit only reads a flag.
+        Ok(mut handle) => unsafe { rusqlite::ffi::sqlite3_get_autocommit(handle.as_raw_handle().as_ptr()) == 0 },
+        Err(_) => false,
+    }
 }
 
 /// Rolls back; hands `why` on.
