@@ -33,9 +33,13 @@ impl LiveStatus {
 /// The wait before reconnect attempt `failures` (1 after the first failure):
 /// doubling from 1 s to at most 30 s; `jitter` in [0, 1) takes up to a
 /// quarter off, so browsers cut off together do not come back together.
-pub(crate) fn backoff_ms(failures: u32, jitter: f64) -> u32 {
+/// A server's `Retry-After` (429 `TOO_MANY_STREAMS`, 503) is waited out in
+/// full when it asks for longer (at most five minutes).
+pub(crate) fn backoff_ms(failures: u32, retry_after_secs: Option<u64>, jitter: f64) -> u32 {
     let wait = (1000u32 << failures.saturating_sub(1).min(5)).min(30_000);
-    wait - (f64::from(wait) * 0.25 * jitter.clamp(0.0, 1.0)) as u32
+    let backoff = wait - (f64::from(wait) * 0.25 * jitter.clamp(0.0, 1.0)) as u32;
+    let asked = retry_after_secs.map_or(0, |s| s.min(300) as u32 * 1000);
+    backoff.max(asked)
 }
 
 /// What goes over the tabs' `BroadcastChannel`.
@@ -82,11 +86,14 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
-    fn the_backoff_doubles_to_thirty_seconds() {
-        let waits: Vec<_> = (1..=8).map(|n| backoff_ms(n, 0.0)).collect();
+    fn the_backoff_doubles_to_thirty_seconds_and_honours_retry_after() {
+        let waits: Vec<_> = (1..=8).map(|n| backoff_ms(n, None, 0.0)).collect();
         assert_eq!(waits, [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
-        assert_eq!(backoff_ms(2, 0.5), 1750, "jitter takes up to a quarter off");
-        assert!(backoff_ms(40, 0.999_999) > 22_500);
+        assert_eq!(backoff_ms(2, None, 0.5), 1750, "jitter takes up to a quarter off");
+        assert!(backoff_ms(40, None, 0.999_999) > 22_500);
+        assert_eq!(backoff_ms(1, Some(30), 0.0), 30_000, "TOO_MANY_STREAMS asked for 30 s");
+        assert_eq!(backoff_ms(6, Some(2), 0.0), 30_000, "a shorter Retry-After does not cut the backoff");
+        assert_eq!(backoff_ms(1, Some(u64::MAX), 0.0), 300_000, "never more than five minutes");
     }
 
     #[test]

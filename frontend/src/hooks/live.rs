@@ -12,6 +12,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::AbortController;
 use yew::prelude::*;
 
+use crate::api::error::ApiError;
 use crate::api::events::{self, Announced};
 use crate::api::sse::SseEvent;
 use crate::hooks::tabs::Tabs;
@@ -93,12 +94,18 @@ impl Live {
             *self.abort.borrow_mut() = Some(controller.clone());
             let since = self.tasks.version();
             let signal = controller.signal();
+            // What a refusal's `Retry-After` asked for (`Ux` does not carry it).
+            let retry_after = Rc::new(Cell::new(None));
             let opened = self
                 .tasks
                 .api()
                 .run(|uid, token| {
-                    let signal = signal.clone();
-                    async move { events::connect(&uid, &token, since, &signal).await }
+                    let (signal, retry_after) = (signal.clone(), retry_after.clone());
+                    async move {
+                        let opened = events::connect(&uid, &token, since, &signal).await;
+                        retry_after.set(opened.as_ref().err().and_then(ApiError::retry_after));
+                        opened
+                    }
                 })
                 .await;
             match opened {
@@ -133,7 +140,7 @@ impl Live {
             }
             if failures > 0 {
                 self.set_status(LiveStatus::Reconnecting);
-                TimeoutFuture::new(backoff_ms(failures, js_sys::Math::random())).await;
+                TimeoutFuture::new(backoff_ms(failures, retry_after.get(), js_sys::Math::random())).await;
             }
         }
     }
