@@ -176,3 +176,57 @@ async fn reads_never_wait_for_the_writer_and_writes_are_answered_after_their_com
     let listed = app.call(Method::Get, &tasks, Some(&token), None).await;
     assert_eq!(listed.json().as_array().map(Vec::len), Some(2), "answered means committed");
 }
+
+#[rocket::async_test]
+async fn a_statement_that_takes_the_transaction_down_fails_its_whole_batch() {
+    let app = common::spawn_app().await;
+    let Some((pool, writer)) = sqlite(&app) else { return };
+    writer
+        .write(&pool, |conn| {
+            Box::pin(async move { conn.execute("CREATE TABLE scratch (v TEXT PRIMARY KEY)").await.map(|_| ()) })
+        })
+        .await
+        .unwrap();
+    let (release, held) = hold(&pool, &writer).await;
+    let mut queued = Vec::new();
+    for (i, sql) in ["INSERT INTO scratch (v) VALUES ('a')", "ROLLBACK", "INSERT INTO scratch (v) VALUES ('c')"]
+        .into_iter()
+        .enumerate()
+    {
+        let (pool, writer) = (pool.clone(), writer.clone());
+        queued.push(tokio::spawn(async move {
+            writer
+                .write_statement(&pool, move |conn| {
+                    Box::pin(async move {
+                        conn.execute(sql).await?;
+                        if i == 1 {
+                            // What SQLite does itself on a full disk: the
+                            // transaction is gone, and the statement fails.
+                            conn.execute("INSERT INTO scratch (v) VALUES ('held')").await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .await
+        }));
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while writer.queued() < 3 {
+        assert!(tokio::time::Instant::now() < deadline, "the writes never queued");
+        tokio::task::yield_now().await;
+    }
+    release.send(()).unwrap();
+    held.await.unwrap();
+    for (i, write) in queued.into_iter().enumerate() {
+        assert!(write.await.unwrap().is_err(), "write {i} is told its batch failed");
+    }
+    assert_eq!(scratch(&pool).await, ["held"], "nothing of the failed batch is kept");
+    // The writer goes on with a clean connection.
+    let after = writer
+        .write_statement(&pool, |conn| {
+            Box::pin(async move { conn.execute("INSERT INTO scratch (v) VALUES ('after')").await.map(|_| ()) })
+        })
+        .await;
+    assert!(after.is_ok(), "{after:?}");
+    assert_eq!(scratch(&pool).await, ["after", "held"]);
+}

@@ -36,8 +36,17 @@ pub(crate) enum TaskAction {
     Upsert(Task),
     /// Replace the task with id `.0` (a placeholder) by `.1` — or just drop
     /// the placeholder when `.1` is already listed (its live event came
-    /// first): never shown twice.
+    /// first): never shown twice. With the placeholder gone (a reload came
+    /// in between), `.1` is put in like `Upsert`.
     Swap(i64, Task),
+    /// The server's answer to a change made here: shown where the task is
+    /// listed, unless the listed copy is newer (a live event from another
+    /// device came first); a task deleted meanwhile stays deleted.
+    Saved(Task),
+    /// A task created elsewhere, or here (its live event can beat the answer
+    /// to the create): over the listed task with its id, else over a
+    /// placeholder with the same title and details, else put in.
+    Arrived(Task),
     /// A task changed elsewhere (a live event): replaced where it is listed;
     /// one not listed is on a page not loaded yet, or deleted here while the
     /// delete is on its way, and stays unlisted.
@@ -71,7 +80,9 @@ impl Reducible for TaskList {
                 if append {
                     next.tasks.extend(tasks.into_iter().filter(|t| !self.tasks.iter().any(|o| o.id == t.id)));
                 } else {
-                    next.tasks = tasks;
+                    // Unsaved tasks stay on top until their answers come.
+                    let placeholders = self.tasks.iter().filter(|t| t.id < 0).cloned();
+                    next.tasks = placeholders.chain(tasks).collect();
                 }
                 next.total = total;
                 next.loading = false;
@@ -98,8 +109,24 @@ impl Reducible for TaskList {
                 if next.tasks.iter().any(|t| t.id == task.id) {
                     return self.reduce(TaskAction::Remove(placeholder));
                 }
-                if let Some(existing) = next.tasks.iter_mut().find(|t| t.id == placeholder) {
-                    *existing = task;
+                match next.tasks.iter_mut().find(|t| t.id == placeholder) {
+                    Some(existing) => *existing = task,
+                    None => return self.reduce(TaskAction::Upsert(task)),
+                }
+            }
+            TaskAction::Saved(task) => match next.tasks.iter_mut().find(|t| t.id == task.id) {
+                Some(existing) if existing.updated_at <= task.updated_at => *existing = task,
+                _ => return self,
+            },
+            TaskAction::Arrived(task) => {
+                let listed = next.tasks.iter().position(|t| t.id == task.id).or_else(|| {
+                    next.tasks
+                        .iter()
+                        .position(|t| t.id < 0 && t.title == task.title && t.description == task.description)
+                });
+                match listed {
+                    Some(at) => next.tasks[at] = task,
+                    None => return self.reduce(TaskAction::Upsert(task)),
                 }
             }
             TaskAction::Update(task) => match next.tasks.iter_mut().find(|t| t.id == task.id) {
@@ -162,15 +189,43 @@ pub(crate) mod tests {
         assert_eq!((ids(&list), list.total), (vec![3, 2, 1], 3));
     }
 
+    fn placeholder(id: i64, like: &Task) -> Task {
+        Task { id, ..like.clone() }
+    }
+
     #[test]
     fn a_live_event_that_beats_the_answer_never_lists_the_task_twice() {
-        let list = loaded(vec![task(2, false)]).reduce(TaskAction::Upsert(task(-1, false)));
-        let list = list.reduce(TaskAction::Upsert(task(3, false)));
-        assert_eq!((ids(&list), list.total), (vec![-1, 3, 2], 3), "the event lists the saved task");
-        let list = list.reduce(TaskAction::Swap(-1, task(3, false)));
-        assert_eq!((ids(&list), list.total), (vec![3, 2], 2), "the answer drops the placeholder");
-        let again = list.clone().reduce(TaskAction::Upsert(task(3, false)));
+        let saved = task(3, false);
+        let list = loaded(vec![task(2, false)]).reduce(TaskAction::Upsert(placeholder(-1, &saved)));
+        let list = list.reduce(TaskAction::Arrived(saved.clone()));
+        assert_eq!((ids(&list), list.total), (vec![3, 2], 2), "the event takes the placeholder's place");
+        let list = list.reduce(TaskAction::Swap(-1, saved.clone()));
+        assert_eq!((ids(&list), list.total), (vec![3, 2], 2), "the answer finds it listed");
+        let again = list.clone().reduce(TaskAction::Arrived(saved));
         assert_eq!(*again, *list, "a late event changes nothing");
+        let elsewhere = list.reduce(TaskAction::Arrived(task(4, false)));
+        assert_eq!((ids(&elsewhere), elsewhere.total), (vec![4, 3, 2], 3), "made on another device: put in");
+    }
+
+    #[test]
+    fn a_reload_keeps_unsaved_tasks_and_their_answers_still_land() {
+        let list = loaded(vec![task(2, false)]).reduce(TaskAction::Upsert(task(-1, false)));
+        let reloaded = list.reduce(TaskAction::Loaded { tasks: vec![task(2, false)], total: 1, append: false });
+        assert_eq!(ids(&reloaded), vec![-1, 2], "the placeholder survives the reload");
+        let gone = loaded(vec![task(2, false)]).reduce(TaskAction::Swap(-1, task(3, false)));
+        assert_eq!((ids(&gone), gone.total), (vec![3, 2], 2), "no placeholder left: the saved task is put in");
+    }
+
+    #[test]
+    fn an_answer_older_than_a_live_event_does_not_undo_it() {
+        let stamped = |id, completed, at: &str| Task { updated_at: at.into(), ..task(id, completed) };
+        let list = loaded(vec![stamped(1, true, "2026-01-01T00:00:02.000Z")]);
+        let late = list.clone().reduce(TaskAction::Saved(stamped(1, false, "2026-01-01T00:00:01.000Z")));
+        assert!(Rc::ptr_eq(&late, &list), "the newer copy from another device stays");
+        let newer = list.reduce(TaskAction::Saved(stamped(1, false, "2026-01-01T00:00:03.000Z")));
+        assert!(!newer.tasks[0].completed);
+        let deleted = loaded(vec![]).reduce(TaskAction::Saved(task(1, true)));
+        assert!(deleted.tasks.is_empty(), "deleted elsewhere meanwhile: not revived");
     }
 
     #[test]

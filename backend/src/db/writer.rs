@@ -31,7 +31,17 @@ pub const MAX_BATCH: usize = 256;
 type Reply = Box<dyn FnOnce(Option<String>) + Send>;
 /// One queued write: runs on the writer's connection inside the batch's
 /// transaction, says whether it succeeded, and how to answer its caller.
-type Work = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Reply)> + Send>;
+type Work = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (Did, Reply)> + Send>;
+
+/// How a write went: `Failed(true)` when SQLite refused a statement (it
+/// undid that statement's changes itself), `Failed(false)` for anything
+/// else (decoding the rows, say), after which what the statement changed is
+/// still there.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Did {
+    Ok,
+    Failed(bool),
+}
 
 struct Job {
     work: Work,
@@ -104,14 +114,19 @@ impl Writer {
         let work: Work = Box::new(move |conn| {
             Box::pin(async move {
                 let result = work(conn).await;
-                let ok = result.is_ok();
+                let did = match &result {
+                    Ok(_) => Did::Ok,
+                    Err(e) => Did::Failed(matches!(e, sqlx::Error::Database(_))),
+                };
+                // A failed batch fails every write in it, with its own reason:
+                // a write's own error may come from a neighbour rolled back too.
                 let reply: Reply = Box::new(move |failed| {
                     let _ = answer.send(match failed {
-                        Some(why) if ok => Err(sqlx::Error::Protocol(format!("the batch did not commit: {why}"))),
-                        _ => result,
+                        Some(why) => Err(sqlx::Error::Protocol(format!("the batch did not commit: {why}"))),
+                        None => result,
                     });
                 });
-                (ok, reply)
+                (did, reply)
             })
         });
         let job = Job { work, one_statement };
@@ -157,7 +172,13 @@ async fn serve(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>, stats: Arc<Batch
         // A connection per batch, not one kept: the pool can close at
         // shutdown, and a broken connection is not reused.
         match pool.acquire().await {
-            Ok(mut conn) => run(&mut conn, batch).await,
+            Ok(mut conn) => {
+                if !run(&mut conn, batch).await {
+                    // Still inside a transaction it could not end: never
+                    // back into the pool, where a write would run inside it.
+                    drop(conn.detach());
+                }
+            }
             Err(e) => tracing::error!("the SQLite writer has no connection: {e}"),
         }
     }
@@ -168,8 +189,9 @@ async fn serve(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>, stats: Arc<Batch
 /// transaction is rolled back (a lone write may have changed rows before it
 /// failed); if a savepoint cannot be ended, or a failed statement took the
 /// transaction with it (SQLite does on a full disk or an I/O error), all of
-/// it is, and every write of the batch fails.
-async fn run(conn: &mut SqliteConnection, mut batch: Vec<Job>) {
+/// it is, and every write of the batch fails. `false` if the connection
+/// may still be inside the transaction (a `ROLLBACK` failed).
+async fn run(conn: &mut SqliteConnection, mut batch: Vec<Job>) -> bool {
     if batch.len() == 1 && batch[0].one_statement {
         // Nothing to share a transaction with: autocommit, as without a writer.
         if let Some(Job { work, .. }) = batch.pop() {
@@ -177,11 +199,11 @@ async fn run(conn: &mut SqliteConnection, mut batch: Vec<Job>) {
                 reply(None);
             }
         }
-        return;
+        return true;
     }
     if let Err(e) = (&mut *conn).execute("BEGIN IMMEDIATE").await {
         tracing::error!("the SQLite writer cannot begin: {e}");
-        return; // the jobs are dropped: each caller gets an error
+        return true; // the jobs are dropped: each caller gets an error
     }
     let savepoints = batch.len() > 1;
     let mut replies = Vec::with_capacity(batch.len());
@@ -196,16 +218,19 @@ async fn run(conn: &mut SqliteConnection, mut batch: Vec<Job>) {
         }
         // A panicking write takes the batch down (its caller's answer is
         // dropped, the others are told).
-        let Ok((ok, reply)) = AssertUnwindSafe(work(&mut *conn)).catch_unwind().await else {
+        let Ok((did, reply)) = AssertUnwindSafe(work(&mut *conn)).catch_unwind().await else {
             broken = Some(sqlx::Error::Protocol("a write panicked".into()));
             break;
         };
         replies.push(reply);
-        kept |= ok;
-        let ended = match (savepoint, ok) {
-            (true, false) => end_failed_savepoint(conn).await,
-            (true, true) => (&mut *conn).execute("RELEASE write").await.map(|_| ()),
-            (false, false) if !in_transaction(conn).await => {
+        kept |= did == Did::Ok;
+        let ended = match (savepoint, did) {
+            (true, Did::Failed(_)) => end_failed_savepoint(conn).await,
+            (true, Did::Ok) => (&mut *conn).execute("RELEASE write").await.map(|_| ()),
+            (false, Did::Failed(false)) => {
+                Err(sqlx::Error::Protocol("a statement's changes stayed after its write failed".into()))
+            }
+            (false, Did::Failed(true)) if !in_transaction(conn).await => {
                 Err(sqlx::Error::Protocol("a failed statement rolled the transaction back".into()))
             }
             (false, _) => Ok(()),
@@ -215,26 +240,25 @@ async fn run(conn: &mut SqliteConnection, mut batch: Vec<Job>) {
             break;
         }
     }
-    let failed = match (broken, kept) {
+    let (failed, clean) = match (broken, kept) {
         (Some(e), _) => {
             tracing::error!("the SQLite writer rolls a batch back: {e}");
-            Some(rollback(conn, e.to_string()).await)
+            (Some(e.to_string()), rollback(conn).await)
         }
-        (None, false) => {
-            rollback(conn, String::new()).await;
-            None
-        }
+        // Nothing to keep: each write is told its own error.
+        (None, false) => (None, rollback(conn).await),
         (None, true) => match (&mut *conn).execute("COMMIT").await {
-            Ok(_) => None,
+            Ok(_) => (None, true),
             Err(e) => {
                 tracing::error!("the SQLite writer's batch did not commit: {e}");
-                Some(rollback(conn, e.to_string()).await)
+                (Some(e.to_string()), rollback(conn).await)
             }
         },
     };
     for reply in replies {
         reply(failed.clone());
     }
+    clean
 }
 
 async fn end_failed_savepoint(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
@@ -252,12 +276,15 @@ async fn in_transaction(conn: &mut SqliteConnection) -> bool {
     }
 }
 
-/// Rolls back; hands `why` on.
-async fn rollback(conn: &mut SqliteConnection, why: String) -> String {
-    if let Err(e) = (&mut *conn).execute("ROLLBACK").await {
-        tracing::error!("the SQLite writer cannot roll back: {e}");
+/// Rolls back; `false` if that failed and a transaction is still open.
+async fn rollback(conn: &mut SqliteConnection) -> bool {
+    match (&mut *conn).execute("ROLLBACK").await {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::error!("the SQLite writer cannot roll back: {e}");
+            !in_transaction(conn).await
+        }
     }
-    why
 }
 
 #[cfg(test)]

@@ -46,8 +46,9 @@ impl SseParser {
 
     fn line(&mut self, line: &str) -> Option<SseEvent> {
         if line.is_empty() {
-            let data = self.data.take()?;
+            // The event name is reset by every blank line, dispatched or not.
             let event = std::mem::take(&mut self.event);
+            let data = self.data.take()?;
             let event = if event.is_empty() { "message".to_owned() } else { event };
             return Some(SseEvent { event, id: self.id.clone(), data });
         }
@@ -103,5 +104,7 @@ mod tests {
             "data lines join; one space dropped; an id-only block dispatches nothing; a lone CR ends a line"
         );
         assert_eq!(parser.push(b"data: no blank line yet\n"), vec![], "not dispatched until the blank line");
+        let mut parser = SseParser::default();
+        assert_eq!(parser.push(b"event: stale\n\ndata: x\n\n"), vec![event("message", None, "x")], "names reset");
     }
 }

@@ -94,6 +94,12 @@ impl Live {
             *self.abort.borrow_mut() = Some(controller.clone());
             let since = self.tasks.version();
             let signal = controller.signal();
+            // Connecting counts as silence too (a connect that hangs after a
+            // laptop wakes up).
+            let connecting = {
+                let controller = controller.clone();
+                Timeout::new(SILENCE_MS, move || controller.abort())
+            };
             // What a refusal's `Retry-After` asked for (`Ux` does not carry it).
             let retry_after = Rc::new(Cell::new(None));
             let opened = self
@@ -108,9 +114,10 @@ impl Live {
                     }
                 })
                 .await;
+            drop(connecting);
             match opened {
                 Ok(mut stream) => {
-                    let began = js_sys::Date::now();
+                    let (began, mut heard) = (js_sys::Date::now(), false);
                     self.set_status(LiveStatus::Live);
                     loop {
                         let watchdog = {
@@ -121,6 +128,7 @@ impl Live {
                         drop(watchdog);
                         match chunk {
                             Ok(Some(received)) => {
+                                heard = true;
                                 for event in &received {
                                     self.relay(&Relay::Event(event.clone()));
                                     self.apply(event);
@@ -129,10 +137,16 @@ impl Live {
                             Ok(None) | Err(_) => break,
                         }
                     }
-                    failures = if js_sys::Date::now() - began >= HEALTHY_MS { 0 } else { failures + 1 };
+                    // Healthy: open a while and heard from (a heartbeat at least).
+                    let healthy = heard && js_sys::Date::now() - began >= HEALTHY_MS;
+                    failures = if healthy { 0 } else { failures + 1 };
                 }
-                // `use_api` has shown these (and for a 401 left the page).
-                Err(Ux::SessionExpired | Ux::Forbidden | Ux::NotFound) => return,
+                // `use_api` has shown these (and for a 401 left the page):
+                // no stream for this page; the indicator says so.
+                Err(Ux::SessionExpired | Ux::Forbidden | Ux::NotFound) => {
+                    self.set_status(LiveStatus::Reconnecting);
+                    return;
+                }
                 Err(Ux::Inline(_)) => failures += 1,
             }
             if self.stopped.get() {

@@ -2,7 +2,7 @@
 //! server — load, add, toggle, edit, delete — each shown at once
 //! (optimistic) and undone if the server refuses (`TaskAction::undo`).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::ops::Deref;
 use std::rc::Rc;
@@ -39,7 +39,7 @@ pub(crate) fn optimistic<D: Fn(TaskAction)>(
         match answer.await {
             Ok(saved) => {
                 if let Some(saved) = saved {
-                    dispatch(TaskAction::Upsert(saved));
+                    dispatch(TaskAction::Saved(saved));
                 }
                 None
             }
@@ -75,6 +75,9 @@ pub(crate) struct UseTaskActionsHandle {
     /// `X-Change-Version`, then each live event's id): where a live stream
     /// resumes. `None` until the first page is in.
     version: Rc<Cell<Option<i64>>>,
+    /// While a first page is being read: the events shown meanwhile, to show
+    /// again over that page if they are newer than it.
+    reading: Rc<RefCell<Option<Vec<Announced>>>>,
 }
 
 impl Deref for UseTaskActionsHandle {
@@ -90,18 +93,42 @@ impl UseTaskActionsHandle {
     pub(crate) fn load(&self, offset: usize) {
         let (api, list, version) = (self.api.clone(), self.list.dispatcher(), self.version.clone());
         list.dispatch(TaskAction::Loading);
+        let reading = self.reading.clone();
+        if offset == 0 {
+            reading.replace(Some(Vec::new()));
+        }
         spawn_local(async move {
             let answer = api.run(|uid, token| async move { task_api::list(&uid, &token, offset, PAGE).await }).await;
-            list.dispatch(match answer {
+            let meanwhile = if offset == 0 { reading.take().unwrap_or_default() } else { Vec::new() };
+            match answer {
                 Ok(page) => {
+                    let read_at = page.version.or(version.get()).unwrap_or(0);
+                    list.dispatch(TaskAction::Loaded { tasks: page.tasks, total: page.total, append: offset > 0 });
                     if offset == 0 {
-                        version.set(page.version.or(version.get()).or(Some(0)));
+                        version.set(Some(read_at));
+                        // Events newer than the page: shown again over it.
+                        for announced in meanwhile.into_iter().filter(|a| a.version.is_some_and(|v| v > read_at)) {
+                            version.set(announced.version);
+                            if let Some(action) = Self::action(announced.change) {
+                                list.dispatch(action);
+                            }
+                        }
                     }
-                    TaskAction::Loaded { tasks: page.tasks, total: page.total, append: offset > 0 }
                 }
-                Err(why) => TaskAction::LoadFailed(why),
-            });
+                Err(why) => list.dispatch(TaskAction::LoadFailed(why)),
+            }
         });
+    }
+
+    /// What a change announced by a live event does to the list (`None`:
+    /// re-read it).
+    fn action(change: Change) -> Option<TaskAction> {
+        match change {
+            Change::Created(task) => Some(TaskAction::Arrived(task)),
+            Change::Updated(task) => Some(TaskAction::Update(task)),
+            Change::Deleted(id) => Some(TaskAction::Remove(id)),
+            Change::Resync => None,
+        }
     }
 
     /// Where a live stream resumes (`None` before the first page is in).
@@ -115,16 +142,25 @@ impl UseTaskActionsHandle {
 
     /// Shows a change made elsewhere (a live event), by task id: an event
     /// for this tab's own change finds it already shown and changes nothing.
+    /// Versions count the user's changes one by one: an event the list
+    /// already reflects is skipped, and one that skips a version (this tab
+    /// heard the stream's holder only from some point on) re-reads the list.
     pub(crate) fn apply(&self, announced: Announced) {
-        if let Some(v) = announced.version {
+        let (now, next) = (self.version.get(), announced.version);
+        if matches!((now, next), (Some(now), Some(next)) if next <= now) {
+            return;
+        }
+        if let Some(v) = next {
             self.version.set(Some(v));
         }
-        let list = self.list.dispatcher();
-        match announced.change {
-            Change::Created(task) => list.dispatch(TaskAction::Upsert(task)),
-            Change::Updated(task) => list.dispatch(TaskAction::Update(task)),
-            Change::Deleted(id) => list.dispatch(TaskAction::Remove(id)),
-            Change::Resync => self.load(0),
+        let gap = matches!((now, next), (Some(now), Some(next)) if next > now + 1);
+        if let (false, Some(action)) = (gap, Self::action(announced.change.clone())) {
+            if let Some(meanwhile) = self.reading.borrow_mut().as_mut() {
+                meanwhile.push(announced);
+            }
+            self.list.dispatch(action);
+        } else {
+            self.load(0);
         }
     }
 
@@ -236,6 +272,7 @@ pub(crate) fn use_task_actions() -> UseTaskActionsHandle {
         toasts: use_toasts(),
         next_placeholder: (*use_memo((), |_| Rc::new(Cell::new(0)))).clone(),
         version: (*use_memo((), |_| Rc::new(Cell::new(None)))).clone(),
+        reading: (*use_memo((), |_| Rc::new(RefCell::new(None)))).clone(),
     };
     {
         let handle = handle.clone();
@@ -246,8 +283,6 @@ pub(crate) fn use_task_actions() -> UseTaskActionsHandle {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
-
     use super::*;
     use crate::task_list::tests::{loaded, task};
     use wasm_bindgen_test::wasm_bindgen_test as test;
