@@ -47,6 +47,28 @@ async fn hold(pool: &SqlitePool, writer: &Writer) -> (oneshot::Sender<()>, tokio
     (release, held)
 }
 
+/// The app's writer (SQLite only) after it made the `scratch` table the
+/// tests write to.
+async fn with_scratch(app: &common::TestApp) -> Option<(SqlitePool, Writer)> {
+    let (pool, writer) = sqlite(app)?;
+    writer
+        .write(&pool, |conn| {
+            Box::pin(async move { conn.execute("CREATE TABLE scratch (v TEXT PRIMARY KEY)").await.map(|_| ()) })
+        })
+        .await
+        .unwrap();
+    Some((pool, writer))
+}
+
+/// Waits (bounded; yielding, never sleeping) until `n` writes are queued.
+async fn until_queued(writer: &Writer, n: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while writer.queued() < n {
+        assert!(tokio::time::Instant::now() < deadline, "{} of {n} writes queued", writer.queued());
+        tokio::task::yield_now().await;
+    }
+}
+
 async fn scratch(pool: &SqlitePool) -> Vec<String> {
     sqlx::query_scalar("SELECT v FROM scratch ORDER BY v").fetch_all(pool).await.unwrap()
 }
@@ -54,13 +76,7 @@ async fn scratch(pool: &SqlitePool) -> Vec<String> {
 #[rocket::async_test]
 async fn writes_waiting_together_commit_as_one_batch_and_a_failing_one_rolls_back_alone() {
     let app = common::spawn_app().await;
-    let Some((pool, writer)) = sqlite(&app) else { return };
-    writer
-        .write(&pool, |conn| {
-            Box::pin(async move { conn.execute("CREATE TABLE scratch (v TEXT PRIMARY KEY)").await.map(|_| ()) })
-        })
-        .await
-        .unwrap();
+    let Some((pool, writer)) = with_scratch(&app).await else { return };
     let before = writer.batching();
 
     let (release, held) = hold(&pool, &writer).await;
@@ -100,11 +116,7 @@ async fn writes_waiting_together_commit_as_one_batch_and_a_failing_one_rolls_bac
         }));
     }
     // Every one is queued behind the held write (bounded wait, no sleep).
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while writer.queued() < 18 {
-        assert!(tokio::time::Instant::now() < deadline, "the writes never queued");
-        tokio::task::yield_now().await;
-    }
+    until_queued(&writer, 18).await;
     assert_eq!(scratch(&pool).await, Vec::<String>::new(), "nothing is visible before its batch commits");
     release.send(()).unwrap();
     held.await.unwrap();
@@ -139,15 +151,11 @@ async fn writes_waiting_together_commit_as_one_batch_and_a_failing_one_rolls_bac
 #[rocket::async_test]
 async fn reads_never_wait_for_the_writer_and_writes_are_answered_after_their_commit() {
     let app = common::spawn_app().await;
-    let Some((pool, writer)) = sqlite(&app) else { return };
+    let Some((pool, writer)) = with_scratch(&app).await else { return };
     let user = app.sign_up().await;
     let token = app.jwt(&user).await;
     let tasks = format!("/api/{}/tasks", user.user_id);
     app.create_task(&user.user_id, &token, "Before").await;
-    writer
-        .write(&pool, |conn| Box::pin(async move { conn.execute("CREATE TABLE scratch (v TEXT)").await.map(|_| ()) }))
-        .await
-        .unwrap();
 
     let (release, held) = hold(&pool, &writer).await;
     // The writer holds SQLite's write lock with a row not committed: a list
@@ -162,11 +170,7 @@ async fn reads_never_wait_for_the_writer_and_writes_are_answered_after_their_com
     // A create waits its turn and is answered once it is committed.
     let create = app.call(Method::Post, &tasks, Some(&token), Some(serde_json::json!({"title": "After"})));
     let (created, ()) = tokio::join!(create, async {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while writer.queued() < 1 {
-            assert!(tokio::time::Instant::now() < deadline, "the create never queued");
-            tokio::task::yield_now().await;
-        }
+        until_queued(&writer, 1).await;
         let listed = app.call(Method::Get, &tasks, Some(&token), None).await;
         assert_eq!(listed.json().as_array().map(Vec::len), Some(1), "a queued create is not visible yet");
         release.send(()).unwrap();
@@ -180,13 +184,7 @@ async fn reads_never_wait_for_the_writer_and_writes_are_answered_after_their_com
 #[rocket::async_test]
 async fn a_statement_that_takes_the_transaction_down_fails_its_whole_batch() {
     let app = common::spawn_app().await;
-    let Some((pool, writer)) = sqlite(&app) else { return };
-    writer
-        .write(&pool, |conn| {
-            Box::pin(async move { conn.execute("CREATE TABLE scratch (v TEXT PRIMARY KEY)").await.map(|_| ()) })
-        })
-        .await
-        .unwrap();
+    let Some((pool, writer)) = with_scratch(&app).await else { return };
     let (release, held) = hold(&pool, &writer).await;
     let mut queued = Vec::new();
     for (i, sql) in ["INSERT INTO scratch (v) VALUES ('a')", "ROLLBACK", "INSERT INTO scratch (v) VALUES ('c')"]
@@ -210,11 +208,7 @@ async fn a_statement_that_takes_the_transaction_down_fails_its_whole_batch() {
                 .await
         }));
     }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while writer.queued() < 3 {
-        assert!(tokio::time::Instant::now() < deadline, "the writes never queued");
-        tokio::task::yield_now().await;
-    }
+    until_queued(&writer, 3).await;
     release.send(()).unwrap();
     held.await.unwrap();
     for (i, write) in queued.into_iter().enumerate() {

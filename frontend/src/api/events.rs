@@ -93,11 +93,8 @@ impl EventStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::sse::tests::event;
     use wasm_bindgen_test::wasm_bindgen_test as test;
-
-    fn event(event: &str, id: Option<&str>, data: &str) -> SseEvent {
-        SseEvent { event: event.into(), id: id.map(Into::into), data: data.into() }
-    }
 
     #[test]
     fn events_are_typed_by_name_and_unknown_ones_skipped() {

@@ -74,11 +74,11 @@ impl SseParser {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    fn event(event: &str, id: Option<&str>, data: &str) -> SseEvent {
+    pub(crate) fn event(event: &str, id: Option<&str>, data: &str) -> SseEvent {
         SseEvent { event: event.into(), id: id.map(Into::into), data: data.into() }
     }
 

@@ -96,10 +96,7 @@ impl Live {
             let signal = controller.signal();
             // Connecting counts as silence too (a connect that hangs after a
             // laptop wakes up).
-            let connecting = {
-                let controller = controller.clone();
-                Timeout::new(SILENCE_MS, move || controller.abort())
-            };
+            let connecting = watchdog(&controller);
             // What a refusal's `Retry-After` asked for (`Ux` does not carry it).
             let retry_after = Rc::new(Cell::new(None));
             let opened = self
@@ -116,27 +113,10 @@ impl Live {
                 .await;
             drop(connecting);
             match opened {
-                Ok(mut stream) => {
-                    let (began, mut heard) = (js_sys::Date::now(), false);
+                Ok(stream) => {
+                    let began = js_sys::Date::now();
                     self.set_status(LiveStatus::Live);
-                    loop {
-                        let watchdog = {
-                            let controller = controller.clone();
-                            Timeout::new(SILENCE_MS, move || controller.abort())
-                        };
-                        let chunk = stream.next().await;
-                        drop(watchdog);
-                        match chunk {
-                            Ok(Some(received)) => {
-                                heard = true;
-                                for event in &received {
-                                    self.relay(&Relay::Event(event.clone()));
-                                    self.apply(event);
-                                }
-                            }
-                            Ok(None) | Err(_) => break,
-                        }
-                    }
+                    let heard = self.read(stream, &controller).await;
                     // Healthy: open a while and heard from (a heartbeat at least).
                     let healthy = heard && js_sys::Date::now() - began >= HEALTHY_MS;
                     failures = if healthy { 0 } else { failures + 1 };
@@ -158,6 +138,29 @@ impl Live {
             }
         }
     }
+
+    /// Reads `stream` to its end (or until silent for too long), relaying
+    /// and applying each event; whether any byte came.
+    async fn read(&self, mut stream: events::EventStream, controller: &AbortController) -> bool {
+        let mut heard = false;
+        loop {
+            let silence = watchdog(controller);
+            let chunk = stream.next().await;
+            drop(silence);
+            let Ok(Some(received)) = chunk else { return heard };
+            heard = true;
+            for event in &received {
+                self.relay(&Relay::Event(event.clone()));
+                self.apply(event);
+            }
+        }
+    }
+}
+
+/// Aborts `controller`'s request unless dropped within `SILENCE_MS`.
+fn watchdog(controller: &AbortController) -> Timeout {
+    let controller = controller.clone();
+    Timeout::new(SILENCE_MS, move || controller.abort())
 }
 
 /// Starts once the first page of the list is in (its version is where the
