@@ -35,6 +35,8 @@ pub const ENV_VARS: &[&str] = &[
     "JWT_LEEWAY",
     "SESSION_MAX_LIFETIME",
     "TASKS_MAX_PER_USER",
+    "TASKS_LIST_QUERIES_MAX",
+    "TASKS_LIST_QUERIES_WINDOW",
     "EVENTS_MAX_STREAMS_PER_USER",
     "SMTP_URL",
     "EMAIL_FROM",
@@ -122,6 +124,11 @@ pub struct Settings {
     pub session_max_lifetime_secs: i64,
     /// Tasks one user may hold (`TASKS_MAX_PER_USER`).
     pub tasks_max_per_user: u32,
+    /// New list queries per user per window: pages the cache does not hold
+    /// while it holds another of the user's at the same change version (the
+    /// first read after a change is free); 0 disables.
+    pub tasks_list_queries_max: u32,
+    pub tasks_list_queries_window_secs: u64,
     /// Event streams one user may hold open in one process
     /// (`EVENTS_MAX_STREAMS_PER_USER`).
     pub events_max_streams_per_user: usize,
@@ -179,6 +186,8 @@ struct Raw {
     jwt_leeway: Option<u64>,
     session_max_lifetime: Option<i64>,
     tasks_max_per_user: Option<u32>,
+    tasks_list_queries_max: Option<u32>,
+    tasks_list_queries_window: Option<u64>,
     events_max_streams_per_user: Option<u32>,
     smtp_url: Option<String>,
     email_from: Option<String>,
@@ -309,6 +318,8 @@ impl Settings {
                 Some(0) => return Err(ConfigError("TASKS_MAX_PER_USER must be at least 1".into())),
                 v => v.unwrap_or(10_000),
             },
+            tasks_list_queries_max: raw.tasks_list_queries_max.unwrap_or(100),
+            tasks_list_queries_window_secs: raw.tasks_list_queries_window.unwrap_or(10).max(1),
             events_max_streams_per_user: match raw.events_max_streams_per_user {
                 Some(0) => return Err(ConfigError("EVENTS_MAX_STREAMS_PER_USER must be at least 1".into())),
                 v => v.unwrap_or(10) as usize,

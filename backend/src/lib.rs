@@ -19,6 +19,7 @@ mod encoding;
 mod error;
 mod events;
 mod health;
+mod limit;
 pub mod logging;
 mod openapi;
 mod reply;

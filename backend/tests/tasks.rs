@@ -588,6 +588,49 @@ async fn the_task_after_the_quota_is_a_422_naming_the_limit() {
 }
 
 #[rocket::async_test]
+async fn a_flood_of_distinct_list_queries_is_refused_but_cached_pages_and_reads_after_a_change_are_not() {
+    let app = common::app().set("tasks_list_queries_max", 5).set("tasks_list_queries_window", 600).spawn().await;
+    let ada = user(&app).await;
+    let bob = user(&app).await;
+    app.create_task(&ada.id, &ada.token, "one").await;
+    let page = |who: &User, offset: u32| format!("{}?offset={offset}", tasks_path(who));
+
+    // The first read after a change is free; five new queries fit the budget.
+    for offset in 0..=5 {
+        let reply = call(&app, Method::Get, &page(&ada, offset), &ada, None).await;
+        assert_eq!(reply.status, Status::Ok, "offset {offset}: {}", reply.text);
+    }
+    let asked = std::time::Instant::now();
+    let refused = call(&app, Method::Get, &page(&ada, 6), &ada, None).await;
+    assert_eq!(refused.status, Status::TooManyRequests, "{}", refused.text);
+    // Held until the budget refills (120 s here), at most a second: a
+    // client that ignores Retry-After cannot be refused as fast as it asks.
+    assert!(asked.elapsed() >= std::time::Duration::from_secs(1), "answered after {:?}", asked.elapsed());
+    assert_eq!(refused.json()["code"], "TOO_MANY_REQUESTS");
+    let wait: u64 = refused.header("Retry-After").expect("Retry-After").parse().unwrap();
+    assert!((1..=120).contains(&wait), "Retry-After {wait}");
+
+    // Pages already read still answer; so does another user.
+    for offset in [0, 3, 5] {
+        assert_eq!(
+            call(&app, Method::Get, &page(&ada, offset), &ada, None).await.status,
+            Status::Ok,
+            "cached {offset}"
+        );
+    }
+    for offset in 0..=5 {
+        assert_eq!(call(&app, Method::Get, &page(&bob, offset), &bob, None).await.status, Status::Ok, "bob {offset}");
+    }
+
+    // After a change the first read is answered, the next new one is not.
+    app.create_task(&ada.id, &ada.token, "two").await;
+    let fresh = call(&app, Method::Get, &page(&ada, 0), &ada, None).await;
+    assert_eq!(fresh.status, Status::Ok);
+    assert_eq!(fresh.header("X-Total-Count"), Some("2"));
+    assert_eq!(call(&app, Method::Get, &page(&ada, 1), &ada, None).await.status, Status::TooManyRequests);
+}
+
+#[rocket::async_test]
 async fn concurrent_creates_never_pass_the_quota() {
     use rocket::futures::future::join_all;
     let app = common::app().set("tasks_max_per_user", 5).spawn().await;

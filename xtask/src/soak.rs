@@ -94,6 +94,7 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
                 token: Some(&u.jwt),
                 body: None,
                 expect: 200,
+                refusable: false,
                 args: Vec::new(),
             }
         } else if n < READERS + WRITERS {
@@ -103,6 +104,7 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
                 token: Some(&u.jwt),
                 body: Some(create_task_body("soak")),
                 expect: 201,
+                refusable: false,
                 args: Vec::new(),
             }
         } else {
@@ -113,6 +115,7 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
                 token: Some(&u.jwt),
                 body: None,
                 expect: 200,
+                refusable: false,
                 args: Vec::new(),
             }
         };

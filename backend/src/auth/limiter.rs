@@ -5,26 +5,12 @@
 //! anything the client sends.
 
 use std::net::{IpAddr, Ipv6Addr};
-use std::num::NonZeroU32;
-use std::sync::{PoisonError, RwLock};
-use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use crate::limit::{whole_secs, Buckets};
 
 /// Per (client, route) limiter: GCRA with a burst of `max` per `window`.
-pub struct Limiter {
-    /// The route's template by its hash: a fixed size per key. Behind a
-    /// lock only so a full map can be replaced by an empty one.
-    inner: RwLock<DefaultKeyedRateLimiter<(IpAddr, u64)>>,
-    quota: Quota,
-}
-
-/// Past this many tracked (client, route) keys, idle entries are dropped;
-/// if that is not enough (a flood from that many networks), the map starts
-/// over. Each key is an address and a pointer: ~100 bytes with the map's
-/// own, so memory stays under ~10 MiB whatever the requests look like.
-pub const MAX_KEYS: usize = 50_000;
+/// The route's template is kept by its hash: a fixed size per key.
+pub struct Limiter(Buckets<(IpAddr, u64)>);
 
 /// Who a request counts against: an IPv4 address; an IPv6 address by its
 /// /64 (one subscriber's network: the lower half is theirs to vary);
@@ -45,34 +31,15 @@ pub fn client_key(ip: IpAddr) -> IpAddr {
 impl Limiter {
     /// `None` when `max` is 0 (disabled).
     pub fn new(max: u32, window_secs: u64) -> Option<Self> {
-        let burst = NonZeroU32::new(max)?;
-        let period = Duration::from_secs(window_secs.max(1)) / max;
-        let quota = Quota::with_period(period)?.allow_burst(burst);
-        Some(Self { inner: RwLock::new(RateLimiter::keyed(quota)), quota })
-    }
-
-    fn len(&self) -> usize {
-        self.inner.read().unwrap_or_else(PoisonError::into_inner).len()
+        Buckets::new(max, window_secs).map(Limiter)
     }
 
     /// `Err(seconds to wait)` when over the limit. `route` names the
     /// matched route (its URI template), not what the client typed.
     pub fn check(&self, ip: IpAddr, route: &str) -> Result<(), u64> {
-        if self.len() >= MAX_KEYS {
-            let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
-            inner.retain_recent();
-            if inner.len() >= MAX_KEYS {
-                *inner = RateLimiter::keyed(self.quota);
-            }
-        }
-        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         std::hash::Hash::hash(route, &mut hasher);
-        let route = std::hash::Hasher::finish(&hasher);
-        inner.check_key(&(client_key(ip), route)).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
-        })
+        self.0.check(&(client_key(ip), std::hash::Hasher::finish(&hasher))).map_err(whole_secs)
     }
 }
 
@@ -105,16 +72,6 @@ mod tests {
         assert!(limiter.check("192.0.2.7".parse().unwrap(), "/sign-in").is_ok());
         assert!(limiter.check("::ffff:192.0.2.7".parse().unwrap(), "/sign-in").is_ok());
         assert!(limiter.check("192.0.2.7".parse().unwrap(), "/sign-in").is_err(), "mapped = the IPv4 address");
-    }
-
-    #[test]
-    fn the_key_count_stays_bounded() {
-        let limiter = Limiter::new(3, 10).unwrap();
-        for i in 0..(MAX_KEYS as u32 + 5_000) {
-            let ip = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i));
-            let _ = limiter.check(ip, "/sign-in");
-            assert!(limiter.len() <= MAX_KEYS, "{} keys after {i}", limiter.len());
-        }
     }
 
     #[test]

@@ -41,6 +41,27 @@ fn cost_of(user_id: &str, page: &Page) -> usize {
     user_id.len() + 2 * page.json.identity().len() + ENTRY_OVERHEAD
 }
 
+/// What the cache holds for one user's query at their current version.
+pub enum Lookup {
+    Hit(Page),
+    /// Not held, and neither is any other page of the user's at this
+    /// version: the first read since the user's tasks last changed.
+    First,
+    /// Not held, though another page at this version is: a new query
+    /// between two changes (what a flood of distinct queries is made of).
+    Another,
+}
+
+#[cfg(test)]
+impl Lookup {
+    pub fn hit(self) -> Option<Page> {
+        match self {
+            Lookup::Hit(page) => Some(page),
+            _ => None,
+        }
+    }
+}
+
 pub struct ListCache {
     shard_budget: usize,
     shards: Box<[Mutex<Shard>]>,
@@ -134,16 +155,22 @@ impl ListCache {
     }
 
     /// The stored page for this user and query if it was built at `version`.
-    pub fn get(&self, user_id: &str, query: &ListQuery, version: i64) -> Option<Page> {
+    pub fn get(&self, user_id: &str, query: &ListQuery, version: i64) -> Lookup {
         let mut shard = self.shard(user_id);
-        let user = shard.users.get_key_value(user_id)?.0.clone();
-        let entry = shard.users.get_mut(&user)?;
-        let at = entry.pages.iter().position(|(q, p)| q == query && p.version == version)?;
+        let Some((user, _)) = shard.users.get_key_value(user_id) else { return Lookup::First };
+        let user = user.clone();
+        let Some(entry) = shard.users.get_mut(&user) else { return Lookup::First };
+        let Some(at) = entry.pages.iter().position(|(q, p)| q == query && p.version == version) else {
+            return match entry.pages.iter().any(|(_, p)| p.version == version) {
+                true => Lookup::Another,
+                false => Lookup::First,
+            };
+        };
         let hit = entry.pages.remove(at);
         let page = hit.1.clone();
         entry.pages.push(hit);
         shard.touch(&user);
-        Some(page)
+        Lookup::Hit(page)
     }
 
     /// Stores a page (replacing an older one for the same user and query).
@@ -221,10 +248,20 @@ mod tests {
     fn a_page_answers_only_at_the_version_it_was_built_at() {
         let cache = ListCache::default();
         cache.put("u", &query(0), page(3, "[1]"));
-        assert_eq!(json(cache.get("u", &query(0), 3)).as_deref(), Some("[1]"));
-        assert!(cache.get("u", &query(0), 4).is_none(), "a newer version means the page is stale");
-        assert!(cache.get("u", &query(50), 3).is_none(), "another query is another page");
-        assert!(cache.get("v", &query(0), 3).is_none(), "another user never sees it");
+        assert_eq!(json(cache.get("u", &query(0), 3).hit()).as_deref(), Some("[1]"));
+        assert!(cache.get("u", &query(0), 4).hit().is_none(), "a newer version means the page is stale");
+        assert!(cache.get("u", &query(50), 3).hit().is_none(), "another query is another page");
+        assert!(cache.get("v", &query(0), 3).hit().is_none(), "another user never sees it");
+    }
+
+    #[test]
+    fn a_miss_tells_a_first_read_since_a_change_from_another_query() {
+        let cache = ListCache::default();
+        assert!(matches!(cache.get("u", &query(0), 1), Lookup::First), "nothing held");
+        cache.put("u", &query(0), page(1, "[1]"));
+        assert!(matches!(cache.get("u", &query(50), 1), Lookup::Another), "a second query at version 1");
+        assert!(matches!(cache.get("u", &query(0), 2), Lookup::First), "the first read after a change");
+        assert!(matches!(cache.get("v", &query(50), 1), Lookup::First), "per user");
     }
 
     #[test]
@@ -232,9 +269,9 @@ mod tests {
         let cache = ListCache::default();
         cache.put("u", &query(0), page(5, "[5]"));
         cache.put("u", &query(0), page(4, "[4]"));
-        assert_eq!(json(cache.get("u", &query(0), 5)).as_deref(), Some("[5]"));
+        assert_eq!(json(cache.get("u", &query(0), 5).hit()).as_deref(), Some("[5]"));
         cache.put("u", &query(0), page(6, "[6]"));
-        assert_eq!(json(cache.get("u", &query(0), 6)).as_deref(), Some("[6]"));
+        assert_eq!(json(cache.get("u", &query(0), 6).hit()).as_deref(), Some("[6]"));
         assert_eq!(cache.len(), 1);
     }
 
@@ -248,7 +285,7 @@ mod tests {
         cache.put("u", &query(0), page(2, "[d]"));
         assert_eq!(cache.len(), 2, "u's page at offset 50 was built at version 1 and can never answer again");
         assert_eq!(cache.bytes(), before - cost_of("u", &page(1, "[b]")));
-        assert_eq!(json(cache.get("v", &query(0), 1)).as_deref(), Some("[c]"), "other users are untouched");
+        assert_eq!(json(cache.get("v", &query(0), 1).hit()).as_deref(), Some("[c]"), "other users are untouched");
     }
 
     #[test]
@@ -266,7 +303,7 @@ mod tests {
         assert_eq!(cache.bytes(), before);
         // A page larger than the whole budget is simply not kept.
         cache.put("huge", &query(0), page(1, &"x".repeat(one * 11)));
-        assert!(cache.get("huge", &query(0), 1).is_none());
+        assert!(cache.get("huge", &query(0), 1).hit().is_none());
     }
 
     #[test]
@@ -276,12 +313,12 @@ mod tests {
             cache.put("u", &query(offset), page(1, "[x]"));
             if offset >= 1 {
                 // Reading the first page keeps it among the most recent.
-                assert!(cache.get("u", &query(0), 1).is_some(), "after {offset}");
+                assert!(cache.get("u", &query(0), 1).hit().is_some(), "after {offset}");
             }
         }
         assert_eq!(cache.len(), MAX_PAGES_PER_USER);
-        assert!(cache.get("u", &query(199), 1).is_some());
-        assert!(cache.get("u", &query(100), 1).is_none(), "least recently used pages went first");
+        assert!(cache.get("u", &query(199), 1).hit().is_some());
+        assert!(cache.get("u", &query(100), 1).hit().is_none(), "least recently used pages went first");
     }
 
     #[test]
@@ -296,7 +333,7 @@ mod tests {
             cache.put("flooder", &query(offset), page(1, &big));
         }
         for user in ["a", "c"] {
-            assert!(cache.get(user, &query(0), 1).is_some(), "{user}'s page survived the flood");
+            assert!(cache.get(user, &query(0), 1).hit().is_some(), "{user}'s page survived the flood");
         }
         assert!(cache.bytes() <= one * 40);
         assert!(cache.len() >= 10, "the flooder still has its share: {}", cache.len());
@@ -310,11 +347,11 @@ mod tests {
             cache.put(&format!("user-{i:02}"), &query(0), page(1, "[x]"));
         }
         // user-00 reads its page: it is no longer the least recent.
-        assert!(cache.get("user-00", &query(0), 1).is_some());
+        assert!(cache.get("user-00", &query(0), 1).hit().is_some());
         cache.put("user-08", &query(0), page(1, "[x]"));
         assert_eq!(cache.len(), 8, "one page made room for one, nothing cleared");
-        assert!(cache.get("user-01", &query(0), 1).is_none(), "the least recently used went");
-        assert!(cache.get("user-00", &query(0), 1).is_some());
-        assert!(cache.get("user-08", &query(0), 1).is_some());
+        assert!(cache.get("user-01", &query(0), 1).hit().is_none(), "the least recently used went");
+        assert!(cache.get("user-00", &query(0), 1).hit().is_some());
+        assert!(cache.get("user-08", &query(0), 1).hit().is_some());
     }
 }

@@ -1,6 +1,7 @@
 //! The resource server: owner-scoped task CRUD under `/api/<user_id>/tasks`.
-//! Layers: `routes` → `cache`, `store`, `versions` → `model`, the database.
+//! Layers: `routes` → `budget`, `cache`, `store`, `versions` → `model`, the database.
 
+mod budget;
 mod cache;
 mod model;
 pub(crate) mod routes;
@@ -14,11 +15,16 @@ use crate::config::Settings;
 /// Mounts the task routes.
 pub(crate) fn stage() -> AdHoc {
     AdHoc::on_ignite("Task API", |rocket| async {
-        let url = rocket.state::<Settings>().map(|s| s.database_url.as_str());
+        let settings = rocket.state::<Settings>();
+        let url = settings.map(|s| s.database_url.as_str());
+        let budget = match settings {
+            Some(s) => budget::QueryBudget::new(s.tasks_list_queries_max, s.tasks_list_queries_window_secs),
+            None => budget::QueryBudget::new(0, 1),
+        };
         let reads = versions::VersionReads {
             sqlite: url.and_then(versions::SqliteVersions::for_url),
             postgres: versions::PgVersions::default(),
         };
-        rocket.manage(cache::ListCache::default()).manage(reads).mount("/api", routes::routes())
+        rocket.manage(cache::ListCache::default()).manage(budget).manage(reads).mount("/api", routes::routes())
     })
 }

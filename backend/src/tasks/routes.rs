@@ -14,7 +14,8 @@ use shared::limits::{LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX};
 use shared::task::{validate_description, validate_title, CreateTask, PatchTask, ReplaceTask, StatusFilter};
 use shared::{ErrorBody, Task};
 
-use super::cache::ListCache;
+use super::budget::QueryBudget;
+use super::cache::{ListCache, Lookup};
 use super::model::{ListQuery, Sort};
 use super::store;
 use super::versions::{self, VersionReads};
@@ -145,6 +146,7 @@ fn updated_reply(
         (status = 401, description = "Missing, invalid or expired bearer token", body = ErrorBody, headers(("WWW-Authenticate" = String))),
         (status = 403, description = "The token is another user's", body = ErrorBody),
         (status = 422, description = "Unknown or out-of-range query value", body = ErrorBody),
+        (status = 429, description = "TOO_MANY_REQUESTS: more than TASKS_LIST_QUERIES_MAX new queries (pages not read since the last change) in TASKS_LIST_QUERIES_WINDOW seconds", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds until the next new query is allowed"))),
     ))]
 #[get("/<_user_id>/tasks?<status>&<sort>&<limit>&<offset>")]
 #[allow(clippy::too_many_arguments)] // one per Rocket guard and query parameter
@@ -157,6 +159,7 @@ async fn list(
     offset: Option<&str>,
     db: &State<Db>,
     cache: &State<ListCache>,
+    budget: &State<QueryBudget>,
     reads: &State<VersionReads>,
 ) -> AppResult<WithHeaders<JsonPage>> {
     let query = parse_list_query(status, sort, limit, offset)?;
@@ -165,8 +168,11 @@ async fn list(
     // not, the JSON array comes ready-made from the database (`list_json`).
     let version = versions::version(db, reads, user).await?;
     let page = match cache.get(user, &query, version) {
-        Some(page) => page,
-        None => {
+        Lookup::Hit(page) => page,
+        miss => {
+            if let Lookup::Another = miss {
+                budget.spend(user).await?;
+            }
             let page = store::list_json(db, user, &query).await?;
             cache.put(user, &query, page.clone());
             page
