@@ -8,6 +8,7 @@ mod cycles;
 mod fuzz;
 mod process;
 mod server;
+mod size;
 mod soak;
 mod tools;
 
@@ -28,6 +29,7 @@ commands:
   lint    only the lint suite: rustfmt, clippy -D warnings (native and wasm), no import cycles
   fuzz    only the contract-fuzzing suite (schemathesis against /api/openapi.json)
   soak    a minute of mixed load at concurrency 128: no 5xx, no cross-user data, flat memory
+  size    what the SPA's wasm is made of: bytes by crate and the largest items (twiggy)
   setup   only install the tools `run` and `test` need";
 
 fn main() -> ExitCode {
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
             soak::Options::parse(&args).and_then(|o| setup(&root, false).and_then(|t| soak::run(&root, &t, &o)))
         }
         Some("fuzz") => setup(&root, false).and_then(|t| fuzz::run(&root, &t)),
+        Some("size") => setup(&root, false).and_then(|t| size::run(&root, &t)),
         Some("lint") => setup(&root, false).and_then(|t| lint(&root, &t)),
         Some("setup") => setup(&root, true).and_then(|t| ensure_smtp_server(&root, &t)),
         Some("-h" | "--help" | "help") => {

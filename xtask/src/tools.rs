@@ -1,6 +1,6 @@
 //! Finding and installing the tools the two commands need: the wasm target,
 //! the wasm-bindgen CLI matching Cargo.lock, trunk, wasm-opt, Chromium and
-//! chromedriver, and a reachable PostgreSQL.
+//! chromedriver, a reachable PostgreSQL, and oha and twiggy for bench and size.
 
 use std::env;
 use std::ffi::OsString;
@@ -14,6 +14,7 @@ use crate::process::{run_status, step};
 
 pub const TRUNK_VERSION: &str = "0.21.14";
 pub const OHA_VERSION: &str = "1.16.0";
+pub const TWIGGY_VERSION: &str = "0.8.0";
 pub const BINARYEN_NPM_VERSION: &str = "132.0.0";
 pub const POSTGRES_ADDR: &str = "127.0.0.1:5432";
 pub const DEFAULT_TEST_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -148,12 +149,22 @@ impl Tools {
     }
 
     pub fn ensure_oha(&self) -> Result<PathBuf, String> {
-        let expected = format!("oha {OHA_VERSION}");
-        if self.version_of("oha").as_deref() != Some(expected.as_str()) {
-            println!("    installing oha {OHA_VERSION} (compiles from crates.io, ~5 minutes on 2 cores)");
-            run_status(self.command(self.cargo_path()).args(["install", "oha", "--locked", "--version", OHA_VERSION]))?;
+        self.ensure_cargo_install("oha", OHA_VERSION, &format!("oha {OHA_VERSION}"), 5)
+    }
+
+    /// twiggy, for `cargo xtask size` only (nothing else needs it).
+    pub fn ensure_twiggy(&self) -> Result<PathBuf, String> {
+        self.ensure_cargo_install("twiggy", TWIGGY_VERSION, &format!("twiggy-opt {TWIGGY_VERSION}"), 2)
+    }
+
+    /// `cargo install <name> --locked --version <version>` unless
+    /// `<name> --version` already prints `expected`.
+    fn ensure_cargo_install(&self, name: &str, version: &str, expected: &str, minutes: u32) -> Result<PathBuf, String> {
+        if self.version_of(name).as_deref() != Some(expected) {
+            println!("    installing {name} {version} (compiles from crates.io, ~{minutes} minutes on 2 cores)");
+            run_status(self.command(self.cargo_path()).args(["install", name, "--locked", "--version", version]))?;
         }
-        find_on_path(&self.path, &["oha"]).ok_or_else(|| "oha was installed but is not on PATH".into())
+        find_on_path(&self.path, &[name]).ok_or_else(|| format!("{name} was installed but is not on PATH"))
     }
 
     pub fn ensure_browser(&self) -> Result<Browser, String> {
