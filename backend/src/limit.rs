@@ -2,7 +2,7 @@
 //! a key count: the auth server's per-(client, route) limit and the task
 //! API's per-user budget of distinct list queries both keep one.
 
-use std::hash::Hash;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::num::NonZeroU32;
 use std::sync::{PoisonError, RwLock};
 use std::time::Duration;
@@ -52,6 +52,14 @@ impl<K: Hash + Eq + Clone> Buckets<K> {
         let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
         inner.check_key(key).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
+}
+
+/// A fixed-size key for a string of any length (a route template, a user
+/// id): what the buckets keep is 8 bytes whatever the string.
+pub fn key_of(text: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// A wait as `Retry-After` states it: whole seconds, rounded up.

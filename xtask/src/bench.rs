@@ -22,6 +22,9 @@ const STORM_SIGN_INS: u32 = 32;
 const STORM_READERS: u32 = 16;
 /// Concurrency of the user flooding distinct list queries (scenario 9).
 const FLOODERS: u32 = 4;
+/// The plain list runs on either side of scenarios 8 and 9 (A-B-A).
+const PLAIN_8: &str = "8 list 50, plain (A-B-A)";
+const CALM_9: &str = "9 list 50, calm (A-B-A)";
 /// Issue #6's budget for the SPA's first load, gzipped.
 const SPA_BUDGET_BYTES: u64 = 140 * 1000;
 /// Tasks per user on the bench and soak servers: their create loads make
@@ -457,37 +460,33 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
                 args: Vec::new(),
             },
         ),
-        (
-            "8 list 50, br+gzip",
-            Load { args: vec!["-H".into(), "Accept-Encoding: br, gzip".into()], ..list_small.clone() },
-        ),
     ];
     let amount = Amount::Seconds(options.load.duration_secs);
     let mut results = Vec::new();
     for (name, load) in &scenarios {
         for c in CONCURRENCY {
-            if name.starts_with("8 ") {
-                // Compared with the plain list run right before and right
-                // after it (A-B-A), so drift between runs minutes apart
-                // (CPU frequency, the other tenant) does not decide the ratio.
-                let plain = "8 list 50, plain (A-B-A)";
-                results.push(step(&format!("scenario {plain}, concurrency {c}"), || {
-                    list_small.run(&oha, plain, c, amount)
-                })?);
-            }
             let before = batching(port);
             let mut m = step(&format!("scenario {name}, concurrency {c}"), || load.run(&oha, name, c, amount))?;
             if load.method != "GET" {
                 m.batches = batches_between(&before, &batching(port));
             }
             results.push(m);
-            if name.starts_with("8 ") {
-                let plain = "8 list 50, plain (A-B-A)";
-                results.push(step(&format!("scenario {plain}, concurrency {c}"), || {
-                    list_small.run(&oha, plain, c, amount)
-                })?);
-            }
         }
+    }
+    // Scenarios 8 and 9 are compared with the plain list run right before
+    // and right after them (A-B-A), so drift between runs minutes apart
+    // (CPU frequency, the other tenant) does not decide their ratios.
+    let plain = |label: &'static str, c: u32| {
+        step(&format!("scenario {label}, concurrency {c}"), || list_small.run(&oha, label, c, amount))
+    };
+
+    // 8: scenario 1 with `Accept-Encoding: br, gzip`.
+    let compressed = Load { args: vec!["-H".into(), "Accept-Encoding: br, gzip".into()], ..list_small.clone() };
+    for c in CONCURRENCY {
+        results.push(plain(PLAIN_8, c)?);
+        let name = "8 list 50, br+gzip";
+        results.push(step(&format!("scenario {name}, concurrency {c}"), || compressed.run(&oha, name, c, amount))?);
+        results.push(plain(PLAIN_8, c)?);
     }
 
     // 7: a sign-in storm beside scenario 1 at concurrency 16.
@@ -523,9 +522,7 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
         refusable: true,
         args: vec!["--rand-regex-url".into()],
     };
-    // The calm list right before and after it (A-B-A), like scenario 8.
-    let calm = "9 list 50, calm (A-B-A)";
-    results.push(step(&format!("scenario {calm}"), || list_small.run(&oha, calm, STORM_READERS, amount))?);
+    results.push(plain(CALM_9, STORM_READERS)?);
     let (flood_reads, flooding) = step("scenario 9 list beside a flood of distinct list queries", || {
         let flooding = flood.spawn(&oha, FLOODERS, amount)?;
         let reading = list_small.spawn(&oha, STORM_READERS, amount)?;
@@ -535,7 +532,7 @@ pub fn run(root: &Path, tools: &Tools, options: &Options) -> Result<(), String> 
     })?;
     results.push(flood_reads);
     results.push(flooding);
-    results.push(step(&format!("scenario {calm}"), || list_small.run(&oha, calm, STORM_READERS, amount))?);
+    results.push(plain(CALM_9, STORM_READERS)?);
     let rss_after = server.rss_kib();
 
     // 10: event latency with 1,000 open streams beside creates at c=16; on
@@ -619,12 +616,12 @@ fn mean_of(results: &[Measured], prefix: &str, c: u32, value: fn(&Measured) -> f
 
 /// The plain list's req/s on either side of scenario 8.
 fn plain_around(results: &[Measured], c: u32) -> Option<f64> {
-    mean_of(results, "8 list 50, plain", c, |m| m.rps)
+    mean_of(results, PLAIN_8, c, |m| m.rps)
 }
 
 /// The calm list on either side of scenario 9.
 fn calm_around(results: &[Measured], value: fn(&Measured) -> f64) -> Option<f64> {
-    mean_of(results, "9 list 50, calm", STORM_READERS, value)
+    mean_of(results, CALM_9, STORM_READERS, value)
 }
 
 fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
@@ -645,7 +642,7 @@ fn report(
 ) -> Result<(), String> {
     println!("\n==> results ({engine}, {} s per run, oha on the same machine)\n", options.load.duration_secs);
     println!(
-        "{:<26} {:>4} {:>10} {:>9} {:>9} {:>7}  writes/batch (largest)",
+        "{:<26} {:>4} {:>10} {:>9} {:>9} {:>7}  writes/batch (largest), or refusals",
         "scenario", "c", "req/s", "p50 ms", "p99 ms", "errors"
     );
     for m in results {

@@ -48,13 +48,12 @@ impl Streams {
     /// first of them `users[first]` of the probe's list; returns once every
     /// stream has answered 200.
     pub fn open(&mut self, port: u16, users: &[User], first: usize) -> Result<(), String> {
-        let streams = self;
-        let arrivals = streams.arrivals.clone();
+        let arrivals = self.arrivals.clone();
         for (index, user) in users.iter().enumerate() {
             let index = first + index;
             for _ in 0..STREAMS_PER_USER {
                 let reader = open_stream(port, user)?;
-                streams.sockets.push(reader.get_ref().try_clone().map_err(|e| e.to_string())?);
+                self.sockets.push(reader.get_ref().try_clone().map_err(|e| e.to_string())?);
                 let arrivals = arrivals.clone();
                 // The background user's events are read but not recorded.
                 let record = (index != 0).then_some(index);
@@ -62,7 +61,7 @@ impl Streams {
                     .stack_size(64 * 1024)
                     .spawn(move || follow(reader, record, &arrivals))
                     .map_err(|e| format!("cannot start a stream reader: {e}"))?;
-                streams.readers.push(handle);
+                self.readers.push(handle);
             }
         }
         Ok(())

@@ -6,7 +6,7 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
-use crate::limit::{whole_secs, Buckets};
+use crate::limit::{key_of, whole_secs, Buckets};
 
 /// Per (client, route) limiter: GCRA with a burst of `max` per `window`.
 /// The route's template is kept by its hash: a fixed size per key.
@@ -37,9 +37,7 @@ impl Limiter {
     /// `Err(seconds to wait)` when over the limit. `route` names the
     /// matched route (its URI template), not what the client typed.
     pub fn check(&self, ip: IpAddr, route: &str) -> Result<(), u64> {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        std::hash::Hash::hash(route, &mut hasher);
-        self.0.check(&(client_key(ip), std::hash::Hasher::finish(&hasher))).map_err(whole_secs)
+        self.0.check(&(client_key(ip), key_of(route))).map_err(whole_secs)
     }
 }
 

@@ -12,10 +12,9 @@
 //! commit). Other processes writing the same file still queue on SQLite's
 //! lock as before (busy timeout).
 
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-
-use std::panic::AssertUnwindSafe;
 
 use rocket::futures::future::BoxFuture;
 use rocket::futures::FutureExt as _;

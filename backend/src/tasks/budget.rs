@@ -6,11 +6,10 @@
 //! and is answered 429 before it costs a query (DESIGN §10: one user's
 //! flood must not slow anyone else's list).
 
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::Duration;
 
 use crate::error::{ApiError, AppResult};
-use crate::limit::{whole_secs, Buckets};
+use crate::limit::{key_of, whole_secs, Buckets};
 
 /// The longest a refused query is held before its 429 goes out.
 const MAX_PAUSE: Duration = Duration::from_secs(1);
@@ -32,9 +31,7 @@ impl QueryBudget {
     /// many as the CPU can serve: waiting costs a timer, not a core.
     pub async fn spend(&self, user_id: &str) -> AppResult<()> {
         let Some(buckets) = &self.0 else { return Ok(()) };
-        let mut hasher = DefaultHasher::new();
-        user_id.hash(&mut hasher);
-        let Err(wait) = buckets.check(&hasher.finish()) else { return Ok(()) };
+        let Err(wait) = buckets.check(&key_of(user_id)) else { return Ok(()) };
         tokio::time::sleep(wait.min(MAX_PAUSE)).await;
         let secs = whole_secs(wait.saturating_sub(MAX_PAUSE)).max(1);
         Err(ApiError::too_many_requests(

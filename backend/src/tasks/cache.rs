@@ -161,10 +161,8 @@ impl ListCache {
         let user = user.clone();
         let Some(entry) = shard.users.get_mut(&user) else { return Lookup::First };
         let Some(at) = entry.pages.iter().position(|(q, p)| q == query && p.version == version) else {
-            return match entry.pages.iter().any(|(_, p)| p.version == version) {
-                true => Lookup::Another,
-                false => Lookup::First,
-            };
+            let another = entry.pages.iter().any(|(_, p)| p.version == version);
+            return if another { Lookup::Another } else { Lookup::First };
         };
         let hit = entry.pages.remove(at);
         let page = hit.1.clone();

@@ -17,10 +17,8 @@ pub(crate) fn stage() -> AdHoc {
     AdHoc::on_ignite("Task API", |rocket| async {
         let settings = rocket.state::<Settings>();
         let url = settings.map(|s| s.database_url.as_str());
-        let budget = match settings {
-            Some(s) => budget::QueryBudget::new(s.tasks_list_queries_max, s.tasks_list_queries_window_secs),
-            None => budget::QueryBudget::new(0, 1),
-        };
+        let (max, window) = settings.map_or((0, 1), |s| (s.tasks_list_queries_max, s.tasks_list_queries_window_secs));
+        let budget = budget::QueryBudget::new(max, window);
         let reads = versions::VersionReads {
             sqlite: url.and_then(versions::SqliteVersions::for_url),
             postgres: versions::PgVersions::default(),
