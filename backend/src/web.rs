@@ -1,5 +1,8 @@
 //! Serves the built SPA (`dist/`) on the API's origin: real files as they
-//! are, any other page path (a deep link like `/tasks`) as `index.html`.
+//! are, any other page path (a deep link like `/tasks`) as `index.html`, the
+//! whole app, except the signed-out pages (`/login` and the like, listed in
+//! `shared::pages`), which get the small sign-in bundle's `signin.html` when
+//! the build has one.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -31,7 +34,8 @@ pub(crate) struct StaticFile {
     /// Of the file's bytes; each coding adds its own suffix, since each is
     /// a different representation (RFC 9110 §8.8.3).
     etag: String,
-    /// `index.html` only: the CSP that allows its inline loader by hash.
+    /// Pages (`index.html`, `signin.html`) only: the CSP that allows their
+    /// inline loader by hash.
     policy: Option<String>,
     /// False for formats that are compressed already (images, fonts).
     compressible: bool,
@@ -41,6 +45,12 @@ pub(crate) struct StaticFile {
 const PRECOMPRESSED: [&str; 9] = ["png", "jpg", "jpeg", "gif", "webp", "avif", "woff2", "gz", "br"];
 
 const INDEX: &str = "index.html";
+
+/// Whether a file of `dist/` is a page (sent with its CSP and revalidated)
+/// rather than one of the hashed files a page names.
+fn is_page(name: &Path) -> bool {
+    name.extension().is_some_and(|e| e.eq_ignore_ascii_case("html"))
+}
 
 /// Whether a file of this name is worth compressing (not an image, a font
 /// or a compressed file already).
@@ -73,7 +83,7 @@ impl StaticFile {
     fn load(path: &Path, bytes: Vec<u8>, br: Option<Vec<u8>>, gz: Option<Vec<u8>>) -> Self {
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
         let content_type = ContentType::from_extension(&ext).unwrap_or(ContentType::Binary);
-        let policy = (path == Path::new(INDEX)).then(|| security::spa_policy(&String::from_utf8_lossy(&bytes)));
+        let policy = is_page(path).then(|| security::spa_policy(&String::from_utf8_lossy(&bytes)));
         let digest = sha2::Sha256::digest(&bytes);
         let etag = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
         let compressible = compressible(path);
@@ -182,9 +192,10 @@ pub(crate) fn precompress(dir: &Path) -> Result<String, String> {
 
 /// A file from `dist/`, with a cache policy fitting its kind.
 pub(crate) enum Asset {
-    /// `index.html`: must be revalidated, it names the current hashed
-    /// bundles; sent with the CSP that allows its inline loader by hash.
-    Index(Arc<StaticFile>),
+    /// A page (`index.html`, `signin.html`): must be revalidated, it names
+    /// the current hashed bundles; sent with the CSP that allows its inline
+    /// loader by hash.
+    Page(Arc<StaticFile>),
     /// Trunk's file names carry a content hash, so they never change.
     Hashed(Arc<StaticFile>),
     /// Shown when `dist/` has not been built yet.
@@ -204,7 +215,7 @@ fn matches(if_none_match: Option<&str>, etag: &str) -> bool {
 impl<'r> Responder<'r, 'static> for Asset {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let (file, cache) = match self {
-            Asset::Index(file) => (file, "no-cache"),
+            Asset::Page(file) => (file, "no-cache"),
             Asset::Hashed(file) => (file, "public, max-age=31536000, immutable"),
             Asset::NotBuilt => {
                 let mut res = (Status::ServiceUnavailable, (ContentType::HTML, NOT_BUILT)).respond_to(req)?;
@@ -253,16 +264,24 @@ async fn spa(path: PathBuf, web: &State<Web>) -> Result<Asset, Status> {
     if path.starts_with("api") {
         return Err(Status::NotFound);
     }
-    // index.html itself is always served as the page (with its CSP).
-    if path.as_os_str() != INDEX && !path.as_os_str().is_empty() {
+    // A page requested by its file name (`/index.html`) is still a page.
+    if !path.as_os_str().is_empty() {
         if let Some(file) = web.file(&path).await {
-            return Ok(Asset::Hashed(file));
+            return Ok(if is_page(&path) { Asset::Page(file) } else { Asset::Hashed(file) });
         }
         if looks_like_file(&path) {
             return Err(Status::NotFound);
         }
     }
-    Ok(web.file(Path::new(INDEX)).await.map_or(Asset::NotBuilt, Asset::Index))
+    // The signed-out pages come with the sign-in bundle when the build has
+    // one (`trunk serve` and older builds have only index.html, which holds
+    // every page too).
+    if shared::pages::is_sign_in_page(&format!("/{}", path.to_string_lossy())) {
+        if let Some(file) = web.file(Path::new(shared::pages::SIGN_IN_DOCUMENT)).await {
+            return Ok(Asset::Page(file));
+        }
+    }
+    Ok(web.file(Path::new(INDEX)).await.map_or(Asset::NotBuilt, Asset::Page))
 }
 
 pub(crate) fn stage() -> AdHoc {

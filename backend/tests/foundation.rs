@@ -66,6 +66,45 @@ async fn deep_links_fall_back_to_the_spa_index() {
 }
 
 #[rocket::async_test]
+async fn signed_out_pages_get_the_sign_in_bundle_when_the_build_has_one() {
+    let app = spawn_app().await;
+    // What the sign-in build's page looks like: its own loader, its own bundle.
+    let loader = "import init from '/signin-99aa.js';\ninit('/signin-99aa_bg.wasm');";
+    let page = format!("<!doctype html><script type=\"module\">{loader}</script><!-- sign-in -->");
+    std::fs::write(app.dist.path().join("signin.html"), &page).unwrap();
+
+    for path in shared::pages::SIGN_IN_PAGES.into_iter().chain([
+        "/login/",
+        "/login?redirect=%2Ftasks",
+        "/reset-password?token=x",
+    ]) {
+        let res = app.client.get(path).dispatch().await;
+        assert_eq!(res.status(), Status::Ok, "{path}");
+        assert_eq!(res.content_type(), Some(ContentType::HTML), "{path}");
+        assert_eq!(res.headers().get_one("Cache-Control"), Some("no-cache"), "{path}");
+        let csp = res.headers().get_one("Content-Security-Policy").unwrap_or_default().to_owned();
+        assert!(csp.contains(&csp_hash(loader)), "{path}: its own loader is allowed: {csp}");
+        assert_eq!(res.into_string().await.unwrap(), page, "{path}");
+    }
+    for path in ["/", "/tasks", "/account", "/login/x", "/logins", "/index.html", "/nope"] {
+        let res = app.client.get(path).dispatch().await;
+        assert_eq!(res.status(), Status::Ok, "{path}");
+        assert!(res.into_string().await.unwrap().contains(INDEX_MARKER), "{path}: the whole app");
+    }
+    // The page by its own name is a page too: revalidated, with its CSP.
+    let res = app.client.get("/signin.html").dispatch().await;
+    assert_eq!(res.headers().get_one("Cache-Control"), Some("no-cache"));
+    assert!(res.headers().get_one("Content-Security-Policy").unwrap_or_default().contains(&csp_hash(loader)));
+
+    // A build without the sign-in bundle (`trunk serve`, older builds): the
+    // whole app, which has every page, answers the signed-out ones too.
+    std::fs::remove_file(app.dist.path().join("signin.html")).unwrap();
+    let res = app.client.get("/login").dispatch().await;
+    assert_eq!(res.status(), Status::Ok);
+    assert!(res.into_string().await.unwrap().contains(INDEX_MARKER));
+}
+
+#[rocket::async_test]
 async fn built_assets_are_served_and_cached_missing_ones_are_404() {
     let app = spawn_app().await;
 

@@ -20,8 +20,28 @@ use crate::pages::verify_banner::VerifyBanner;
 use crate::routes::Route;
 use crate::toast::provider::ToastProvider;
 
+/// The whole app (`index.html`).
 #[component]
 pub(crate) fn App() -> Html {
+    frame(html! {
+        <>
+            <VerifyBanner />
+            <Switch<Route> render={switch} />
+        </>
+    })
+}
+
+/// The sign-in bundle (`signin.html`, what the server answers `/login` and
+/// the other signed-out pages with): the same frame with only those pages,
+/// so a first visit downloads a fraction of the app. Any other page is
+/// loaded from the server, which answers it with the whole app.
+#[component]
+pub(crate) fn SignInApp() -> Html {
+    frame(html! { <Switch<Route> render={sign_in_switch} /> })
+}
+
+/// The providers and the page frame around `pages`.
+fn frame(pages: Html) -> Html {
     // A bad build-time API_URL/AUTH_URL must say so, not leave a blank page.
     if let Err(e) = endpoints() {
         return html! { <ConfigError message={e} /> };
@@ -31,10 +51,7 @@ pub(crate) fn App() -> Html {
             <ToastProvider>
                 <AuthProvider>
                     <Header />
-                    <main class="app-main">
-                        <VerifyBanner />
-                        <Switch<Route> render={switch} />
-                    </main>
+                    <main class="app-main">{ pages }</main>
                     <footer class="app-footer">
                         <ServerStatusPanel />
                     </footer>
@@ -56,6 +73,33 @@ fn switch(route: Route) -> Html {
         Route::Account => html! { <Account /> },
         Route::NotFound => html! { <NotFound /> },
     }
+}
+
+/// The sign-in bundle's pages (`Route::is_sign_in_page`, and `/`, which
+/// only redirects); the others are not in it. No wildcard: a new route must
+/// say which bundle shows it.
+fn sign_in_switch(route: Route) -> Html {
+    match route {
+        Route::Home => html! { <Home /> },
+        Route::Login => html! { <Login /> },
+        Route::Signup => html! { <Signup /> },
+        Route::ForgotPassword => html! { <ForgotPassword /> },
+        Route::ResetPassword => html! { <ResetPassword /> },
+        Route::Tasks | Route::Account | Route::NotFound => html! { <LoadWholeApp /> },
+    }
+}
+
+/// A page the sign-in bundle does not carry. The router has already put its
+/// URL in the address bar, so loading that URL again fetches the page from
+/// the server, which answers it with the whole app.
+#[component]
+fn LoadWholeApp() -> Html {
+    use_effect_with((), |_| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().reload();
+        }
+    });
+    html! { <p class="muted" aria-busy="true">{ "Loading…" }</p> }
 }
 
 /// Brand, and either the user with Sign out or the sign-in links.

@@ -24,7 +24,13 @@ mod ux;
 #[cfg(test)]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-/// Mounts the app on `<body>`.
+/// Mounts the whole app on `<body>` (`index.html`).
 pub fn start() {
     yew::Renderer::<app::App>::new().render();
+}
+
+/// Mounts the sign-in bundle on `<body>` (`signin.html`: the signed-out
+/// pages only; see `shared::pages`).
+pub fn start_sign_in() {
+    yew::Renderer::<app::SignInApp>::new().render();
 }

@@ -29,6 +29,15 @@ pub(crate) enum Route {
     NotFound,
 }
 
+impl Route {
+    /// The signed-out pages (`/login` and the like) that the sign-in bundle
+    /// (`signin.html`, `app::SignInApp`) carries and the server answers with
+    /// it: `shared::pages::SIGN_IN_PAGES`, as routes.
+    pub(crate) fn is_sign_in_page(&self) -> bool {
+        matches!(self, Route::Login | Route::Signup | Route::ForgotPassword | Route::ResetPassword)
+    }
+}
+
 /// `/login?redirect=<path>`: where to go back to after signing in. Written
 /// and read with the browser's own URI coding (`encodeURIComponent`) rather
 /// than serde_urlencoded, which cost the wasm about 2 KB on the wire.
@@ -82,10 +91,8 @@ fn same_origin_route(target: &str, origin: &str) -> Route {
         .filter(|url| url.origin() == origin)
         .and_then(|url| Route::recognize(&url.pathname()));
     match route {
-        Some(Route::Login | Route::Signup | Route::ForgotPassword | Route::ResetPassword | Route::NotFound) | None => {
-            Route::Tasks
-        }
-        Some(route) => route,
+        Some(route) if !route.is_sign_in_page() && route != Route::NotFound => route,
+        _ => Route::Tasks,
     }
 }
 
@@ -143,5 +150,16 @@ mod tests {
         assert_eq!(Route::recognize("/login"), Some(Route::Login));
         assert_eq!(Route::recognize("/tasks/"), Some(Route::Tasks), "a trailing slash is the same page");
         assert_eq!(Route::recognize("/nope"), Some(Route::NotFound));
+    }
+
+    #[test]
+    fn the_sign_in_pages_are_the_ones_the_server_answers_with_the_sign_in_bundle() {
+        for path in Route::routes() {
+            let route = Route::recognize(path).expect(path);
+            assert_eq!(route.is_sign_in_page(), shared::pages::is_sign_in_page(path), "{path}");
+        }
+        for path in shared::pages::SIGN_IN_PAGES {
+            assert!(Route::recognize(path).is_some_and(|r| r.is_sign_in_page() && r.to_path() == path), "{path}");
+        }
     }
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod limits;
+pub mod pages;
 pub mod task;
 
 pub use error::ErrorBody;

@@ -29,7 +29,8 @@ commands:
   lint    only the lint suite: rustfmt, clippy -D warnings (native and wasm), no import cycles
   fuzz    only the contract-fuzzing suite (schemathesis against /api/openapi.json)
   soak    a minute of mixed load at concurrency 128: no 5xx, no cross-user data, flat memory
-  size    what the SPA's wasm is made of: bytes by crate and the largest items (twiggy)
+  size    what the SPA's wasm is made of: bytes by crate and the largest items (twiggy); --bin signin
+          for the sign-in bundle
   setup   only install the tools `run` and `test` need";
 
 fn main() -> ExitCode {
@@ -51,7 +52,10 @@ fn main() -> ExitCode {
             soak::Options::parse(&args).and_then(|o| setup(&root, false).and_then(|t| soak::run(&root, &t, &o)))
         }
         Some("fuzz") => setup(&root, false).and_then(|t| fuzz::run(&root, &t)),
-        Some("size") => setup(&root, false).and_then(|t| size::run(&root, &t)),
+        Some("size") => {
+            let args: Vec<String> = env::args().skip(2).collect();
+            size::parse(&args).and_then(|bin| setup(&root, false).and_then(|t| size::run(&root, &t, bin)))
+        }
         Some("lint") => setup(&root, false).and_then(|t| lint(&root, &t)),
         Some("setup") => setup(&root, true).and_then(|t| ensure_smtp_server(&root, &t)),
         Some("-h" | "--help" | "help") => {

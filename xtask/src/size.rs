@@ -2,7 +2,8 @@
 //! does (profile `wasm-release`, wasm-bindgen, `wasm-opt -Oz`) but keeps the
 //! function names (`-g`), then asks twiggy for every item's size and sums
 //! them by crate. The names section itself is left out of the sums: the
-//! shipped file has none.
+//! shipped file has none. `--bin signin` profiles the sign-in bundle
+//! (`signin.html`) instead of the whole app.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,21 +16,31 @@ use crate::tools::Tools;
 /// Rows shown of each table.
 const SHOWN: usize = 20;
 
-pub fn run(root: &Path, tools: &Tools) -> Result<(), String> {
+/// The SPA's binaries: the whole app and the sign-in bundle.
+const BINS: [&str; 2] = ["frontend", "signin"];
+
+/// `--bin NAME` (one of [`BINS`]), else the whole app.
+pub fn parse(args: &[String]) -> Result<&'static str, String> {
+    match args {
+        [] => Ok(BINS[0]),
+        [flag, name] if flag == "--bin" => {
+            BINS.into_iter().find(|b| b == name).ok_or_else(|| format!("--bin is one of {}", BINS.join(", ")))
+        }
+        _ => Err("usage: cargo xtask size [--bin frontend|signin]".into()),
+    }
+}
+
+pub fn run(root: &Path, tools: &Tools, bin: &str) -> Result<(), String> {
     let twiggy = step("twiggy (the wasm size profiler)", || tools.ensure_twiggy())?;
-    step("build the SPA's wasm (profile wasm-release)", || {
-        run_status(cargo().args([
-            "build",
-            "-p",
-            "frontend",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--profile",
-            "wasm-release",
-        ]))
+    step(&format!("build the SPA's wasm, binary {bin} (profile wasm-release)"), || {
+        run_status(
+            cargo()
+                .args(["build", "-p", "frontend", "--bin", bin, "--target", "wasm32-unknown-unknown"])
+                .args(["--profile", "wasm-release"]),
+        )
     })?;
     let out = root.join("target/size");
-    let built = root.join("target/wasm32-unknown-unknown/wasm-release/frontend.wasm");
+    let built = root.join(format!("target/wasm32-unknown-unknown/wasm-release/{bin}.wasm"));
     step("wasm-bindgen, then wasm-opt -Oz keeping names", || {
         run_status(tools.command("wasm-bindgen").args(["--target", "web", "--out-dir"]).arg(&out).arg(&built))?;
         run_status(
@@ -37,7 +48,7 @@ pub fn run(root: &Path, tools: &Tools) -> Result<(), String> {
                 .command("wasm-opt")
                 .args(["-Oz", "-g", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext"])
                 .args(["--enable-reference-types", "--enable-multivalue", "--enable-mutable-globals"])
-                .arg(out.join("frontend_bg.wasm"))
+                .arg(out.join(format!("{bin}_bg.wasm")))
                 .arg("-o")
                 .arg(out.join("named.wasm")),
         )

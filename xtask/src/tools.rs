@@ -31,11 +31,40 @@ pub struct Tools {
     path: OsString,
 }
 
+/// Copies the sign-in bundle's build from `staged` into `dist`: its page as
+/// `signin.html` (whatever name Trunk gave it), its hashed files as they are.
+fn add_sign_in_bundle(staged: &Path, dist: &Path) -> Result<(), String> {
+    let entries = fs::read_dir(staged).map_err(|e| format!("cannot read {}: {e}", staged.display()))?;
+    let mut page = false;
+    for entry in entries.flatten().filter(|e| e.path().is_file()) {
+        let name = entry.file_name();
+        let is_page = Path::new(&name).extension().is_some_and(|e| e == "html");
+        let target = dist.join(if is_page { "signin.html".as_ref() } else { name.as_os_str() });
+        page |= is_page;
+        fs::copy(entry.path(), &target).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    }
+    if page {
+        Ok(())
+    } else {
+        Err(format!("no page in {}", staged.display()))
+    }
+}
+
 impl Tools {
-    /// `trunk build --release` into `dist/`.
+    /// `trunk build --release` into `dist/`: the whole app (`index.html`),
+    /// then the sign-in bundle (`frontend/signin.html`, the signed-out pages
+    /// only) built on its own and added as `dist/signin.html` with its files.
+    /// Trunk empties its dist dir on every build, hence the second dir.
     pub fn build_spa(&self) -> Result<(), String> {
         step("build the SPA (trunk build --release -> dist/)", || {
             run_status(self.command("trunk").args(["build", "--release"]))
+        })?;
+        let staged = self.root.join("target/signin-dist");
+        step("build the sign-in bundle (frontend/signin.html -> dist/signin.html)", || {
+            run_status(
+                self.command("trunk").args(["build", "--release", "--dist"]).arg(&staged).arg("frontend/signin.html"),
+            )?;
+            add_sign_in_bundle(&staged, &self.root.join("dist"))
         })
     }
 
