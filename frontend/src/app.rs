@@ -77,7 +77,8 @@ fn switch(route: Route) -> Html {
 
 /// The sign-in bundle's pages (`Route::is_sign_in_page`, and `/`, which
 /// only redirects); the others are not in it. No wildcard: a new route must
-/// say which bundle shows it.
+/// say which bundle shows it. The shared arms are spelt out rather than
+/// handed to `switch`, which would link every page into this bundle.
 fn sign_in_switch(route: Route) -> Html {
     match route {
         Route::Home => html! { <Home /> },

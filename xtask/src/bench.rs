@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: the release backend on a fresh database, seeded over
 //! HTTP, driven by oha (a maintained load generator from crates.io) through
-//! the scenarios of issue #6, plus the gzipped weight of the release SPA.
+//! the scenarios of issue #6, plus the gzipped weight of what each page of
+//! the release SPA loads.
 //!
 //! Figures are compared as ratios within one run: absolute numbers on a
 //! shared 2-core machine move from run to run, ratios much less.
@@ -272,18 +273,40 @@ pub(crate) fn seed_tasks(oha: &Path, base: &str, user: &User, n: u64) -> Result<
     Ok(())
 }
 
-/// Gzipped bytes of the release SPA's files by kind.
-fn spa_weight(dist: &Path) -> Result<Vec<(String, u64)>, String> {
-    let mut by_kind: Vec<(String, u64)> = ["wasm", "js", "css", "html"].iter().map(|k| (k.to_string(), 0)).collect();
+/// What one page of the release SPA loads, gzipped, by kind of file.
+type PageWeight = (String, Vec<(String, u64)>);
+
+/// Gzipped bytes of what each page of the release SPA loads (`index.html`,
+/// the whole app; `signin.html`, the sign-in bundle): the page itself and
+/// every file of `dist/` its HTML names, by kind. (Summing all of `dist/`
+/// would add the two bundles up, which no visit downloads.)
+fn spa_weight(dist: &Path) -> Result<Vec<PageWeight>, String> {
+    let mut files = Vec::new();
     for entry in fs::read_dir(dist).map_err(|e| format!("{}: {e}", dist.display()))? {
         let path = entry.map_err(|e| e.to_string())?.path();
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_owned();
-        if let Some(slot) = by_kind.iter_mut().find(|(k, _)| *k == ext) {
+        let kind = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_owned();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_owned();
+        if ["wasm", "js", "css", "html"].contains(&kind.as_str()) {
             let gz = Command::new("gzip").args(["-9", "-c"]).arg(&path).output().map_err(|e| format!("gzip: {e}"))?;
-            slot.1 += gz.stdout.len() as u64;
+            files.push((name, kind, gz.stdout.len() as u64));
         }
     }
-    Ok(by_kind)
+    files.sort();
+    let mut pages = Vec::new();
+    for (page, _, _) in files.iter().filter(|(_, kind, _)| kind == "html") {
+        let html = fs::read_to_string(dist.join(page)).map_err(|e| format!("{page}: {e}"))?;
+        let mut by_kind: Vec<(String, u64)> =
+            ["wasm", "js", "css", "html"].iter().map(|k| (k.to_string(), 0)).collect();
+        for (name, kind, bytes) in &files {
+            if name == page || (kind != "html" && html.contains(&format!("/{name}"))) {
+                if let Some(slot) = by_kind.iter_mut().find(|(k, _)| k == kind) {
+                    slot.1 += bytes;
+                }
+            }
+        }
+        pages.push((page.clone(), by_kind));
+    }
+    Ok(pages)
 }
 
 /// A fresh database for a run: a new SQLite file `<name>.db` in `dir`, or a
@@ -636,7 +659,7 @@ fn report(
     engine: &str,
     options: &Options,
     results: &[Measured],
-    weight: &[(String, u64)],
+    weight: &[PageWeight],
     (rss_before, rss_after): (Option<u64>, Option<u64>),
     events: &EventFigures,
 ) -> Result<(), String> {
@@ -662,7 +685,6 @@ fn report(
     let p99 = |p: &str, c| find(results, p, c).map(|m| m.p99_ms);
     // Issue #16: one process on SQLite, across two replicas on PostgreSQL.
     let event_target = if engine == "postgres" { 100.0 } else { 50.0 };
-    let spa_total: u64 = weight.iter().filter(|(k, _)| k != "html").map(|(_, b)| b).sum();
     // (name, value, target, whether higher is better)
     let checks: Vec<(&str, Option<f64>, f64, bool)> = vec![
         ("list 50 / bare route, req/s, c64", ratio(rps("1 ", 64), rps("6 ", 64)), 0.5, true),
@@ -707,11 +729,12 @@ fn report(
         let shown = value.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
         println!("{name:<42} {shown:>9} {:>8}  {verdict}", format!("{}{target}", if *higher { ">=" } else { "<=" }));
     }
-    println!("\nSPA (release dist/, gzip -9):");
-    for (kind, bytes) in weight {
-        println!("  {kind:<5} {:>8.1} KB", *bytes as f64 / 1000.0);
+    println!("\nSPA (release dist/, gzip -9), what each page loads:");
+    for (page, by_kind) in weight {
+        let kinds: Vec<String> = by_kind.iter().map(|(kind, b)| format!("{kind} {:.1}", *b as f64 / 1000.0)).collect();
+        let total: u64 = by_kind.iter().filter(|(k, _)| k != "html").map(|(_, b)| b).sum();
+        println!("  {page:<12} {} KB; wasm + js + css {:.1} KB", kinds.join(", "), total as f64 / 1000.0);
     }
-    println!("  wasm + js + css: {:.1} KB", spa_total as f64 / 1000.0);
     // Browsers that send `br` get the brotli variants; what Chromium really
     // transfers is measured by the e2e suite (target/e2e-wire.json).
     if let Ok(figure) = fs::read_to_string(out_dir.join("../e2e-wire.json")) {
@@ -748,7 +771,10 @@ fn report(
         "duration_secs": options.load.duration_secs,
         "results": results.iter().map(Measured::to_json).collect::<Vec<_>>(),
         "ratios": checks.iter().map(|(n, v, t, _)| json!({"name": n, "value": v.map(round), "target": t})).collect::<Vec<_>>(),
-        "spa_gzip_bytes": weight.iter().map(|(k, b)| (k.clone(), json!(b))).collect::<serde_json::Map<_, _>>(),
+        "spa_gzip_bytes": weight
+            .iter()
+            .map(|(page, by_kind)| (page.clone(), by_kind.iter().map(|(k, b)| (k.clone(), json!(b))).collect()))
+            .collect::<serde_json::Map<_, _>>(),
         "server_rss_kib": {"after_seeding": rss_before, "end": rss_after},
         "events": {
             "streams": events.streams, "probes": l.probes, "lost": l.lost,
@@ -806,6 +832,40 @@ mod tests {
     #[test]
     fn a_report_without_throughput_is_an_error() {
         assert!(parse_report(&json!({}), "x", 1, 200, false).is_err());
+    }
+
+    #[test]
+    fn each_page_weighs_what_it_names_not_the_other_bundle() {
+        let dist = std::env::temp_dir().join(format!("xtask-spa-weight-{}", std::process::id()));
+        fs::create_dir_all(&dist).unwrap();
+        let write = |name: &str, text: String| fs::write(dist.join(name), text).unwrap();
+        write("index.html", "<script src='/app-1.js'></script><link href='/style-9.css'>".into());
+        write("signin.html", "<script src='/signin-2.js'></script><link href='/style-9.css'>".into());
+        // Digits that do not repeat, so gzip keeps each file's size apart.
+        let noise = |n: usize| {
+            let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+            let mut digit = move || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                char::from(b'0' + (x % 10) as u8)
+            };
+            (0..n).map(|_| digit()).collect::<String>()
+        };
+        write("app-1.js", noise(20_000));
+        write("signin-2.js", noise(2_000));
+        write("style-9.css", "c".repeat(50));
+        write("app-1.js.gz", "not a page's file".into());
+        let pages = spa_weight(&dist).unwrap();
+        fs::remove_dir_all(&dist).unwrap();
+        let weight = |page: &str, kind: &str| {
+            let (_, by_kind) = pages.iter().find(|(p, _)| p == page).unwrap();
+            by_kind.iter().find(|(k, _)| k == kind).unwrap().1
+        };
+        assert_eq!(pages.len(), 2);
+        assert!(weight("index.html", "js") > 5 * weight("signin.html", "js"), "{pages:?}");
+        assert!(weight("signin.html", "js") > 0 && weight("signin.html", "css") == weight("index.html", "css"));
+        assert!(weight("index.html", "html") > 0, "the page itself counts");
     }
 
     #[test]
